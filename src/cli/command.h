@@ -1,0 +1,23 @@
+// Each `kthena <command>` is one file here that declares its flags and hands them to the library that does the
+// work. The table in commands.cpp lists them all; main() owns nothing else.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace kthena::cli {
+
+// Adds one subcommand to `app`. When the subcommand runs, its result is stored in `exit_code`.
+using AddCommand = void (*)(CLI::App& app, int& exit_code);
+
+struct CommandEntry {
+  const char* name;
+  AddCommand add;
+};
+
+// Every command, in the order `kthena --help` lists them.
+extern const CommandEntry kCommands[];
+extern const size_t kCommandCount;
+
+void add_version_command(CLI::App& app, int& exit_code);
+
+}  // namespace kthena::cli

@@ -1,0 +1,10 @@
+#include "cli/command.h"
+
+namespace kthena::cli {
+
+const CommandEntry kCommands[] = {
+    {"version", &add_version_command},
+};
+const size_t kCommandCount = sizeof(kCommands) / sizeof(kCommands[0]);
+
+}  // namespace kthena::cli
