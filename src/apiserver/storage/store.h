@@ -1,0 +1,134 @@
+// The durable object store of the embedded API server.
+//
+// SQLite (WAL, synchronous=FULL) holds the truth: one table of objects keyed by (group, resource, namespace, name)
+// and an event log keyed by resourceVersion. A transaction returns only after its COMMIT is on disk, so a kill -9
+// at any point loses no acknowledged write. Everything else is derived from those tables when the store opens: the
+// in-memory copy of every object that reads are served from, the uid and owner indexes that garbage collection
+// uses, and the watch history.
+//
+// The store knows resourceVersions and nothing else of Kubernetes: uids, generations, finalizers and garbage
+// collection are rules of the layer above (ObjectService), which runs them inside one transaction.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "apiserver/storage/object_key.h"
+#include "apiserver/storage/sqlite_database.h"
+#include "apiserver/storage/watch_hub.h"
+#include "common/result.h"
+
+namespace kthena::apiserver {
+
+struct StoreOptions {
+  // Events kept for watches to resume from; a watch from an older resourceVersion gets 410 Gone.
+  size_t event_history = 10000;
+  // Undelivered events a watcher may hold before its stream is closed.
+  size_t watcher_queue = 10000;
+};
+
+class StoreTransaction;
+
+class Store {
+ public:
+  // Opens (creating if needed) the database file and loads it. Fails if another process holds it.
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file, const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Reads: any thread; each sees one committed state.
+  std::optional<StoredObject> get(const ObjectKey& key) const;
+  std::optional<ObjectKey> key_of_uid(const std::string& uid) const;
+  int64_t resource_version() const;
+
+  struct ListQuery {
+    std::string group;
+    std::string resource;
+    std::string ns;  // "" = every namespace
+    // Resume after this (namespace, name), exclusive: the continue point of a paged list.
+    std::optional<std::pair<std::string, std::string>> after;
+    size_t limit = 0;                          // 0 = no limit
+    std::function<bool(const Json&)> matches;  // empty = every object
+  };
+  struct ListResult {
+    std::vector<StoredObject> items;
+    int64_t rv = 0;  // the state the items were read at
+    // When `limit` cut the list short: the (namespace, name) of the last item returned.
+    std::optional<std::pair<std::string, std::string>> next;
+  };
+  ListResult list(const ListQuery& query) const;
+
+  // Runs `body` as one atomic, durable transaction. Writers are serialized; readers are never blocked by the disk.
+  // If `body` fails, nothing of it is stored and its error is returned.
+  Result<void> transact(const std::function<Result<void>(StoreTransaction&)>& body);
+
+  // A watch of everything after `from_rv`; `from_rv` = 0 means "from now", preceded by a synthetic ADDED event
+  // for every object that matches. kGone when `from_rv` has been compacted away.
+  Result<std::shared_ptr<Watcher>> watch(WatchFilter filter, int64_t from_rv);
+  int64_t compacted_rv() const;
+
+  // Ends every open watch; used at shutdown before the HTTP server drains.
+  void close_watches();
+
+  // Owner uid -> dependents, as the ownerReferences of stored objects say (for garbage collection).
+  std::vector<ObjectKey> dependents(const std::string& owner_uid) const;
+  // The owner uids that some object references but no stored object has: their dependents are garbage.
+  std::vector<std::string> missing_owners() const;
+
+ private:
+  friend class StoreTransaction;
+  struct Statements;
+  Store(SqliteDatabase db, const StoreOptions& options);
+  Result<void> load();
+  void index(const ObjectKey& key, const Json& object);
+  void unindex(const ObjectKey& key, const Json& object);
+
+  const StoreOptions options_;
+  std::mutex write_mutex_;  // serializes transactions, the database connection and publication
+  SqliteDatabase db_;
+  std::unique_ptr<Statements> statements_;
+  int64_t last_compaction_check_ = 0;
+
+  mutable std::shared_mutex state_mutex_;  // guards the fields below
+  std::map<ObjectKey, StoredObject> objects_;
+  std::unordered_map<std::string, ObjectKey> uids_;
+  std::unordered_map<std::string, std::set<ObjectKey>> owners_;
+  int64_t rv_ = 0;
+
+  WatchHub hub_;
+};
+
+// The view of a transaction in progress: reads see its own earlier writes. Used only on the thread that runs it.
+class StoreTransaction {
+ public:
+  std::optional<StoredObject> get(const ObjectKey& key) const;
+  std::optional<ObjectKey> key_of_uid(const std::string& uid) const;
+  std::vector<ObjectKey> dependents(const std::string& owner_uid) const;
+
+  // Stores `object` under `key` with the next resourceVersion (written into metadata.resourceVersion) and logs an
+  // ADDED or MODIFIED event.
+  Result<StoredObject> put(const ObjectKey& key, Json object);
+  // Deletes `key` and logs a DELETED event carrying its last state with the deletion's resourceVersion.
+  Result<StoredObject> remove(const ObjectKey& key);
+
+ private:
+  friend class Store;
+  explicit StoreTransaction(Store& store, int64_t rv) : store_(store), rv_(rv) {}
+  Store& store_;
+  int64_t rv_;
+  std::map<ObjectKey, std::optional<StoredObject>> staged_;  // nullopt = deleted
+  std::vector<EventPtr> events_;
+};
+
+}  // namespace kthena::apiserver
