@@ -1,0 +1,19 @@
+// The protobuf request bodies of `kubectl create configmap|secret|namespace` (kubectl-protocol.md §12): kubectl's
+// typed client sends them even to a JSON-only server, and does not retry with JSON after a 415. Only these three
+// kinds, and only the fields they carry, are decoded; everything else in the envelope is skipped by wire type.
+#pragma once
+
+#include <string_view>
+
+#include "api/json.h"
+#include "common/result.h"
+
+namespace kthena::apiserver {
+
+inline constexpr std::string_view kProtobufContentType = "application/vnd.kubernetes.protobuf";
+
+// Decodes "k8s\0" + runtime.Unknown into the object's JSON form. kBadRequest (with the byte offset) for a
+// truncated or malformed body, kUnsupported kinds as kBadRequest naming the kind.
+Result<Json> decode_protobuf_body(std::string_view body);
+
+}  // namespace kthena::apiserver
