@@ -1,0 +1,483 @@
+#include "http/client.h"
+
+#include <array>
+#include <charconv>
+
+#include <openssl/x509v3.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include "http/client_connection.h"
+
+namespace kthena::http {
+namespace {
+
+constexpr size_t kBodyWindow = 64 * 1024;
+constexpr size_t kReadChunk = 16 * 1024;
+
+bool is_framing_header(std::string_view name) {
+  switch (name.size()) {
+    case 10:
+      return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 14:
+      return iequals(name, "content-length");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    default:
+      return false;
+  }
+}
+
+Result<void> io_error(ClientConnection& c, const error_code& ec, std::string_view what) {
+  if (c.timed_out()) return fail(ErrorCode::kTimeout, std::string(what) + ": timed out");
+  if (ec == asio::error::operation_aborted) return fail(ErrorCode::kIo, std::string(what) + ": cancelled");
+  return fail(ErrorCode::kIo, std::string(what) + ": " + ec.message());
+}
+
+void serialize_request(ClientConnection& c, const Endpoint& endpoint, const ClientRequest& request) {
+  std::string& out = c.out_;
+  out.clear();
+  out.append(request.method);
+  out.push_back(' ');
+  out.append(request.target.empty() ? std::string_view("/") : request.target);
+  out.append(" HTTP/1.1\r\n");
+  bool has_host = false;
+  for (const Header& h : request.headers) {
+    if (is_framing_header(h.name)) continue;
+    if (h.name.size() == 4 && iequals(h.name, "host")) has_host = true;
+    out.append(h.name);
+    out.append(": ");
+    out.append(h.value);
+    out.append("\r\n");
+  }
+  if (!has_host) {
+    out.append("Host: ");
+    out.append(endpoint.authority());
+    out.append("\r\n");
+  }
+  std::string_view m = request.method;
+  if (!request.body.empty() || m == "POST" || m == "PUT" || m == "PATCH") {
+    out.append("Content-Length: ");
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof(buf), request.body.size());
+    out.append(buf, r.ptr);
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+}
+
+// Reads from the connection after the pinned head; rebases the head's views if the buffer had to grow.
+asio::awaitable<Result<void>> read_more(ClientConnection& c, std::chrono::milliseconds timeout) {
+  const char* old_base = c.buffer_.base();
+  asio::mutable_buffer space = c.buffer_.prepare(kReadChunk, c.buffer_limit_);
+  if (c.buffer_.base() != old_base) {
+    const char* nb = c.buffer_.base();
+    c.head_.reason = std::string_view(nb + (c.head_.reason.data() - old_base), c.head_.reason.size());
+    c.head_.headers.rebase(old_base, nb);
+  }
+  c.arm(timeout);
+  auto [ec, n] = co_await c.transport_.read_some(space);
+  c.disarm();
+  if (ec) co_return io_error(c, ec, "reading the response");
+  c.buffer_.commit(n);
+  co_return Result<void>{};
+}
+
+}  // namespace
+
+void ClientConnection::arm(std::chrono::milliseconds d) {
+  if (d.count() <= 0) return;
+  timer_.expires_after(d);
+  timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) {
+      self->timed_out_ = true;
+      self->transport_.close();
+    }
+  });
+}
+
+void ClientConnection::disarm() {
+  timer_.cancel();
+}
+
+// ---- ClientResponse ----
+
+ClientResponse::ClientResponse(Client& client, std::shared_ptr<ClientConnection> connection)
+    : client_(&client), connection_(std::move(connection)) {}
+
+ClientResponse::ClientResponse(ClientResponse&& other) noexcept
+    : client_(other.client_),
+      connection_(std::move(other.connection_)),
+      line_(std::move(other.line_)),
+      pending_(other.pending_),
+      ended_(other.ended_) {}
+
+ClientResponse& ClientResponse::operator=(ClientResponse&& other) noexcept {
+  if (this != &other) {
+    release();
+    client_ = other.client_;
+    connection_ = std::move(other.connection_);
+    line_ = std::move(other.line_);
+    pending_ = other.pending_;
+    ended_ = other.ended_;
+  }
+  return *this;
+}
+
+ClientResponse::~ClientResponse() {
+  release();
+}
+
+void ClientResponse::release() {
+  if (!connection_) return;
+  ClientConnection& c = *connection_;
+  if (c.body_done_ && c.reusable_ && c.transport_.is_open()) {
+    client_->put_idle(std::move(connection_));
+  } else {
+    c.transport_.close();
+    connection_.reset();
+  }
+}
+
+void ClientResponse::abort() {
+  if (!connection_) return;
+  connection_->reusable_ = false;
+  connection_->transport_.close();
+  connection_.reset();
+  ended_ = true;
+}
+
+int ClientResponse::status() const {
+  return connection_ ? connection_->head_.status : 0;
+}
+
+const ResponseHead& ClientResponse::head() const {
+  static const ResponseHead kEmpty;
+  return connection_ ? connection_->head_ : kEmpty;
+}
+
+asio::awaitable<Result<std::optional<std::string_view>>> ClientResponse::read_some() {
+  using Out = Result<std::optional<std::string_view>>;
+  if (!connection_) co_return Out(std::nullopt);
+  ClientConnection& c = *connection_;
+  std::chrono::milliseconds timeout = client_->options_.read_timeout;
+  for (;;) {
+    if (c.body_done_) co_return Out(std::nullopt);
+    switch (c.body_) {
+      case BodyKind::kNone:
+        c.body_done_ = true;
+        co_return Out(std::nullopt);
+      case BodyKind::kLength: {
+        if (c.buffer_.empty()) {
+          auto r = co_await read_more(c, timeout);
+          if (!r) co_return tl::unexpected(r.error());
+        }
+        size_t take = static_cast<size_t>(std::min<uint64_t>(c.buffer_.size(), c.remaining_));
+        std::string_view piece = c.buffer_.data().substr(0, take);
+        c.buffer_.consume(take);
+        c.remaining_ -= take;
+        if (c.remaining_ == 0) c.body_done_ = true;
+        co_return Out(piece);
+      }
+      case BodyKind::kUntilClose: {
+        if (c.buffer_.empty()) {
+          const char* old_base = c.buffer_.base();
+          asio::mutable_buffer space = c.buffer_.prepare(kReadChunk, c.buffer_limit_);
+          if (c.buffer_.base() != old_base) c.head_.headers.rebase(old_base, c.buffer_.base());
+          c.arm(timeout);
+          auto [ec, n] = co_await c.transport_.read_some(space);
+          c.disarm();
+          if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+            c.body_done_ = true;
+            c.reusable_ = false;
+            co_return Out(std::nullopt);
+          }
+          if (ec) co_return tl::unexpected(io_error(c, ec, "reading the response").error());
+          c.buffer_.commit(n);
+        }
+        std::string_view piece = c.buffer_.data();
+        c.buffer_.consume(piece.size());
+        co_return Out(piece);
+      }
+      case BodyKind::kChunked: {
+        std::string error;
+        size_t consumed = 0;
+        std::string_view data;
+        ChunkedDecoder::Step step = c.chunked_.next(c.buffer_.data(), consumed, data, error);
+        c.buffer_.consume(consumed);
+        if (step == ChunkedDecoder::Step::kData) co_return Out(data);
+        if (step == ChunkedDecoder::Step::kDone) {
+          c.body_done_ = true;
+          co_return Out(std::nullopt);
+        }
+        if (step == ChunkedDecoder::Step::kError) {
+          c.reusable_ = false;
+          co_return fail(ErrorCode::kBadRequest, "malformed chunked response body: " + error);
+        }
+        auto r = co_await read_more(c, timeout);
+        if (!r) co_return tl::unexpected(r.error());
+        break;
+      }
+    }
+  }
+}
+
+asio::awaitable<Result<std::optional<std::string_view>>> ClientResponse::read_line() {
+  using Out = Result<std::optional<std::string_view>>;
+  line_.clear();
+  for (;;) {
+    if (!pending_.empty()) {
+      size_t nl = pending_.find('\n');
+      if (nl != std::string_view::npos) {
+        std::string_view line;
+        if (line_.empty()) {
+          line = pending_.substr(0, nl);  // the whole line sits in one piece: no copy
+        } else {
+          line_.append(pending_.substr(0, nl));
+          line = line_;
+        }
+        pending_.remove_prefix(nl + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        co_return Out(line);
+      }
+      line_.append(pending_);
+      pending_ = {};
+    }
+    if (ended_) co_return Out(std::nullopt);
+    auto piece = co_await read_some();
+    if (!piece) co_return tl::unexpected(piece.error());
+    if (!*piece) {
+      ended_ = true;
+      if (line_.empty()) co_return Out(std::nullopt);
+      std::string_view line = line_;
+      if (line.back() == '\r') line.remove_suffix(1);
+      co_return Out(line);
+    }
+    pending_ = **piece;
+  }
+}
+
+asio::awaitable<Result<std::string>> ClientResponse::read_all(size_t max_size) {
+  std::string body(pending_);
+  pending_ = {};
+  if (connection_ && connection_->body_ == BodyKind::kLength) body.reserve(connection_->remaining_ + body.size());
+  for (;;) {
+    auto piece = co_await read_some();
+    if (!piece) co_return tl::unexpected(piece.error());
+    if (!*piece) break;
+    if (body.size() + (*piece)->size() > max_size) {
+      abort();
+      co_return fail(ErrorCode::kTooLarge, "the response body exceeds " + std::to_string(max_size) + " bytes");
+    }
+    body.append(**piece);
+  }
+  co_return body;
+}
+
+std::string_view BufferedResponse::header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (iequals(n, name)) return v;
+  }
+  return {};
+}
+
+// ---- Client ----
+
+Client::Client(asio::any_io_executor executor, ClientOptions options)
+    : executor_(std::move(executor)), options_(std::move(options)) {}
+
+Client::~Client() = default;
+
+Result<std::unique_ptr<Client>> Client::create(asio::any_io_executor executor, ClientOptions options) {
+  std::unique_ptr<Client> client(new Client(std::move(executor), std::move(options)));
+  auto tls = make_client_tls_context(client->options_.tls);
+  if (!tls) return tl::unexpected(tls.error());
+  client->tls_ = std::move(*tls);
+  return client;
+}
+
+size_t Client::idle_connections() const {
+  size_t n = 0;
+  for (const auto& [key, list] : idle_) n += list.size();
+  return n;
+}
+
+std::shared_ptr<ClientConnection> Client::take_idle(const Endpoint& endpoint) {
+  auto it = idle_.find(std::string_view(endpoint.key()));
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second;
+  Clock::time_point oldest = Clock::now() - options_.idle_ttl;
+  while (!list.empty()) {
+    std::shared_ptr<ClientConnection> c = std::move(list.back());
+    list.pop_back();
+    if (c->last_used_ >= oldest && c->transport_.is_open()) return c;
+    c->transport_.close();
+  }
+  return nullptr;
+}
+
+void Client::put_idle(std::shared_ptr<ClientConnection> connection) {
+  auto& list = idle_[connection->key_];
+  connection->last_used_ = Clock::now();
+  if (list.size() >= options_.max_idle_per_endpoint) {
+    list.front()->transport_.close();
+    list.erase(list.begin());
+  }
+  list.push_back(std::move(connection));
+}
+
+asio::awaitable<Result<std::shared_ptr<ClientConnection>>> Client::connect(const Endpoint& endpoint) {
+  error_code ec;
+  tcp::socket socket(executor_);
+  auto timer_guard = std::make_shared<asio::steady_timer>(executor_);
+  bool timed_out = false;
+  if (options_.connect_timeout.count() > 0) {
+    timer_guard->expires_after(options_.connect_timeout);
+    timer_guard->async_wait(
+        [&socket, &timed_out, alive = std::weak_ptr<asio::steady_timer>(timer_guard)](error_code e) {
+          if (e || alive.expired()) return;
+          timed_out = true;
+          error_code ignored;
+          socket.close(ignored);
+        });
+  }
+  auto address = asio::ip::make_address(endpoint.host(), ec);
+  std::string where = endpoint.key();
+  if (!ec) {
+    auto [cec] = co_await socket.async_connect(tcp::endpoint(address, endpoint.port()), kAwaitTuple);
+    ec = cec;
+  } else {
+    tcp::resolver resolver(executor_);
+    auto [rec, results] =
+        co_await resolver.async_resolve(endpoint.host(), std::to_string(endpoint.port()), kAwaitTuple);
+    if (rec) {
+      timer_guard->cancel();
+      co_return fail(ErrorCode::kIo, "cannot resolve " + endpoint.host() + ": " + rec.message(), where);
+    }
+    auto [cec, ep] = co_await asio::async_connect(socket, results, kAwaitTuple);
+    ec = cec;
+  }
+  if (ec) {
+    timer_guard->cancel();
+    if (timed_out) co_return fail(ErrorCode::kTimeout, "connect timed out", where);
+    co_return fail(ErrorCode::kIo, "cannot connect: " + ec.message(), where);
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  size_t limit = options_.max_header_size + kBodyWindow;
+  std::shared_ptr<ClientConnection> c;
+  if (endpoint.tls()) {
+    Transport transport(std::move(socket), *tls_);
+    auto* stream = transport.tls();
+    const std::string& name = options_.tls.server_name.empty() ? endpoint.host() : options_.tls.server_name;
+    error_code aec;
+    asio::ip::make_address(name, aec);
+    if (aec) SSL_set_tlsext_host_name(stream->native_handle(), name.c_str());
+    if (!options_.tls.insecure_skip_verify) {
+      X509_VERIFY_PARAM* param = SSL_get0_param(stream->native_handle());
+      if (!aec) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
+      }
+    }
+    c = std::make_shared<ClientConnection>(std::move(transport), endpoint.key(), limit);
+    error_code hec = co_await c->transport_.handshake(asio::ssl::stream_base::client);
+    timer_guard->cancel();
+    if (hec) {
+      if (timed_out) co_return fail(ErrorCode::kTimeout, "TLS handshake timed out", where);
+      co_return fail(ErrorCode::kIo, "TLS handshake failed: " + hec.message(), where);
+    }
+  } else {
+    timer_guard->cancel();
+    c = std::make_shared<ClientConnection>(Transport(std::move(socket)), endpoint.key(), limit);
+  }
+  ++opened_;
+  co_return c;
+}
+
+asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, const ClientRequest& request) {
+  bool head_request = request.method == "HEAD";
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<ClientConnection> c = attempt == 0 ? take_idle(endpoint) : nullptr;
+    bool reused = c != nullptr;
+    if (!c) {
+      auto connected = co_await connect(endpoint);
+      if (!connected) co_return tl::unexpected(connected.error());
+      c = std::move(*connected);
+    }
+    c->timed_out_ = false;
+    c->buffer_.unpin();
+    serialize_request(*c, endpoint, request);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(c->out_),
+                                              asio::buffer(request.body.data(), request.body.size())};
+    c->arm(options_.response_timeout);
+    error_code ec = co_await c->transport_.write(buffers);
+    if (ec) {
+      c->disarm();
+      c->transport_.close();
+      if (reused && !c->timed_out()) continue;
+      co_return tl::unexpected(io_error(*c, ec, "sending the request to " + endpoint.key()).error());
+    }
+    // Read the head (1xx interim responses are skipped).
+    size_t scanned = 0;
+    size_t head_size = 0;
+    ParseError perr;
+    bool received = !c->buffer_.empty();
+    for (;;) {
+      if (!c->buffer_.empty()) {
+        ParseStatus st = parse_response_head(c->buffer_.data(), options_.max_header_size, scanned, head_request,
+                                             c->head_, head_size, perr);
+        if (st == ParseStatus::kComplete) {
+          if (c->head_.status >= 100 && c->head_.status < 200) {
+            c->buffer_.consume(head_size);
+            scanned = 0;
+            continue;
+          }
+          break;
+        }
+        if (st == ParseStatus::kError) {
+          c->disarm();
+          c->transport_.close();
+          co_return fail(ErrorCode::kBadRequest, "malformed response from " + endpoint.key() + ": " + perr.message);
+        }
+      }
+      asio::mutable_buffer space = c->buffer_.prepare(kReadChunk, c->buffer_limit_);
+      auto [rec, n] = co_await c->transport_.read_some(space);
+      if (rec) {
+        c->disarm();
+        c->transport_.close();
+        if (reused && !received && !c->timed_out() && rec != asio::error::operation_aborted) break;
+        co_return tl::unexpected(io_error(*c, rec, "waiting for the response from " + endpoint.key()).error());
+      }
+      received = true;
+      c->buffer_.commit(n);
+    }
+    if (!c->transport_.is_open()) continue;  // the pooled connection was stale: retry on a new one
+    c->disarm();
+    c->buffer_.consume(head_size);
+    c->buffer_.pin(c->buffer_.begin_offset());
+    c->body_ = c->head_.body;
+    c->remaining_ = c->head_.content_length;
+    c->chunked_.reset();
+    c->body_done_ = c->body_ == BodyKind::kNone;
+    c->reusable_ = c->head_.keep_alive && c->body_ != BodyKind::kUntilClose;
+    co_return ClientResponse(*this, std::move(c));
+  }
+}
+
+asio::awaitable<Result<BufferedResponse>> Client::fetch(const Endpoint& endpoint, const ClientRequest& request,
+                                                        size_t max_body) {
+  auto response = co_await send(endpoint, request);
+  if (!response) co_return tl::unexpected(response.error());
+  BufferedResponse out;
+  out.status = response->status();
+  for (const Header& h : response->head().headers.all()) out.headers.emplace_back(h.name, h.value);
+  auto body = co_await response->read_all(max_body);
+  if (!body) co_return tl::unexpected(body.error());
+  out.body = std::move(*body);
+  co_return out;
+}
+
+}  // namespace kthena::http

@@ -1,0 +1,50 @@
+// Internal to src/http. One client connection: transport, read buffer, the response head being read, and a timer
+// that closes the socket when an operation overruns. Shared with the timer's handler by weak_ptr.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "http/endpoint.h"
+#include "http/message.h"
+#include "http/parser.h"
+#include "http/reactor.h"
+#include "http/read_buffer.h"
+#include "http/transport.h"
+
+namespace kthena::http {
+
+class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
+ public:
+  ClientConnection(Transport transport, std::string key, size_t buffer_limit)
+      : transport_(std::move(transport)),
+        timer_(transport_.socket().get_executor()),
+        key_(std::move(key)),
+        buffer_limit_(buffer_limit) {}
+
+  // Closes the socket after `d` unless disarmed first; 0 arms nothing.
+  void arm(std::chrono::milliseconds d);
+  void disarm();
+  bool timed_out() const { return timed_out_; }
+
+  Transport transport_;
+  asio::steady_timer timer_;
+  std::string key_;
+  size_t buffer_limit_;
+  ReadBuffer buffer_;
+  ResponseHead head_;
+  BodyKind body_ = BodyKind::kNone;
+  uint64_t remaining_ = 0;
+  ChunkedDecoder chunked_;
+  bool body_done_ = true;
+  bool reusable_ = false;
+  bool timed_out_ = false;
+  Clock::time_point last_used_ = Clock::now();
+  std::string out_;
+};
+
+}  // namespace kthena::http

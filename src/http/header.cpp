@@ -1,0 +1,62 @@
+#include "http/header.h"
+
+namespace kthena::http {
+namespace {
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view HeaderList::get(std::string_view name) const {
+  for (const Header& h : items_) {
+    if (iequals(h.name, name)) return h.value;
+  }
+  return {};
+}
+
+bool HeaderList::has(std::string_view name) const {
+  for (const Header& h : items_) {
+    if (iequals(h.name, name)) return true;
+  }
+  return false;
+}
+
+void HeaderList::rebase(const char* old_base, const char* new_base) {
+  auto move = [&](std::string_view v) {
+    if (v.data() == nullptr) return v;
+    return std::string_view(new_base + (v.data() - old_base), v.size());
+  };
+  for (Header& h : items_) {
+    h.name = move(h.name);
+    h.value = move(h.value);
+  }
+}
+
+bool has_token(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view item = trim(value.substr(0, comma));
+    if (iequals(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace kthena::http

@@ -1,0 +1,43 @@
+// Header fields as views. A parsed message's fields point into its connection's read buffer; a message being written
+// takes views that only need to outlive the write call. Neither form allocates per field.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace kthena::http {
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+// ASCII case-insensitive comparison, as HTTP field names and tokens require.
+bool iequals(std::string_view a, std::string_view b);
+
+// The fields of one parsed message, in arrival order. clear() keeps the capacity, so a connection that reuses its
+// HeaderList stops allocating after its first requests.
+class HeaderList {
+ public:
+  // The first field named `name` (case-insensitive), or "" when absent.
+  std::string_view get(std::string_view name) const;
+  bool has(std::string_view name) const;
+  std::span<const Header> all() const { return items_; }
+  size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+
+  void add(std::string_view name, std::string_view value) { items_.push_back({name, value}); }
+  void clear() { items_.clear(); }
+  // Moves every view by `delta` bytes: used after the buffer they point into was reallocated.
+  void rebase(const char* old_base, const char* new_base);
+
+ private:
+  std::vector<Header> items_;
+};
+
+// True when the comma-separated list `value` holds `token` (case-insensitive), e.g. Connection: keep-alive, Upgrade.
+bool has_token(std::string_view value, std::string_view token);
+
+}  // namespace kthena::http

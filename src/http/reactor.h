@@ -1,0 +1,98 @@
+// A reactor is one thread running one io_context. Everything a connection touches lives on its reactor, so the
+// request path takes no locks. A ReactorPool owns the threads; servers and clients borrow its reactors.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list.hpp>
+
+#include "http/asio.h"
+
+namespace kthena::http {
+
+using Clock = std::chrono::steady_clock;
+
+// Something with a deadline that its reactor enforces by sweeping, instead of arming a timer per request: setting a
+// deadline is a store, and a connection costs nothing extra until it overruns. Reactor thread only.
+class Deadline : public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+ public:
+  virtual ~Deadline() = default;
+  void set_deadline(Clock::time_point at) { deadline_ = at; }
+  void clear_deadline() { deadline_ = Clock::time_point::max(); }
+  Clock::time_point deadline() const { return deadline_; }
+  // Called on the reactor thread once the deadline has passed; the deadline is cleared first.
+  virtual void on_deadline() = 0;
+
+ private:
+  Clock::time_point deadline_ = Clock::time_point::max();
+};
+
+class Reactor {
+ public:
+  Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  asio::io_context& context() { return context_; }
+  asio::any_io_executor executor() { return context_.get_executor(); }
+
+  // Reactor thread only. The IMF-fixdate of the current second, cached so responses do not format dates.
+  std::string_view http_date();
+  // Reactor thread only. Registers `d` for sweeping; it unregisters itself when destroyed.
+  void watch(Deadline& d) { deadlines_.push_back(d); }
+
+  void start_sweeping(std::chrono::milliseconds interval);
+  void stop_sweeping();
+
+ private:
+  void sweep();
+
+  asio::io_context context_{1};
+  asio::steady_timer sweep_timer_{context_};
+  std::chrono::milliseconds sweep_interval_{200};
+  bool sweeping_ = false;
+  boost::intrusive::list<Deadline, boost::intrusive::constant_time_size<false>> deadlines_;
+  std::time_t date_second_ = 0;
+  std::string date_;
+};
+
+// Threads, each running one Reactor. Thread-safe: start/stop from one controlling thread; reactor() from any.
+class ReactorPool {
+ public:
+  // threads == 0 means one per core. The sweep interval bounds how late a timeout fires.
+  explicit ReactorPool(size_t threads = 0, std::chrono::milliseconds sweep_interval = std::chrono::milliseconds(200));
+  ~ReactorPool();
+  ReactorPool(const ReactorPool&) = delete;
+  ReactorPool& operator=(const ReactorPool&) = delete;
+
+  void start();
+  // Stops every reactor and joins the threads. Servers should be shut down first so that they end gracefully.
+  void stop();
+
+  size_t size() const { return reactors_.size(); }
+  Reactor& reactor(size_t i) { return *reactors_[i % reactors_.size()]; }
+  // Round robin, for placing listeners and connections.
+  Reactor& next() { return reactor(next_.fetch_add(1, std::memory_order_relaxed)); }
+
+ private:
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<Reactor>> reactors_;
+  std::vector<std::optional<WorkGuard>> guards_;
+  std::vector<std::thread> threads_;
+  std::chrono::milliseconds sweep_interval_;
+  std::atomic<size_t> next_{0};
+  bool started_ = false;
+};
+
+}  // namespace kthena::http

@@ -1,0 +1,69 @@
+// An HTTP/1.1 server on a ReactorPool. Each reactor accepts on its own SO_REUSEPORT socket (or one reactor accepts,
+// for the simulator's hundreds of listeners), and a connection lives on the reactor that accepted it. Limits answer
+// 431 (head too large), 413 (body too large), 400 (malformed), 501/505; slow or idle clients are closed by deadline.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "http/exchange.h"
+#include "http/reactor.h"
+#include "http/tls.h"
+
+namespace kthena::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0: the kernel picks one; Server::port() reports it
+  // Accept on every reactor with SO_REUSEPORT (throughput), or on one reactor that then serves every connection of
+  // this server (many small listeners, each engine's state kept on one thread). reactor_index < 0: round robin.
+  enum class Accept { kEveryReactor, kOneReactor };
+  Accept accept = Accept::kEveryReactor;
+  int reactor_index = -1;
+  int backlog = 4096;
+
+  size_t max_header_size = 64 * 1024;
+  uint64_t max_body_size = 8 * 1024 * 1024;
+  // From the first byte of a request to the end of its head: a slowloris client is cut off here.
+  std::chrono::milliseconds header_timeout{10000};
+  // Keep-alive connection waiting for its next request.
+  std::chrono::milliseconds idle_timeout{75000};
+  // No progress while reading a body or writing a response (the handler's own time is not limited).
+  std::chrono::milliseconds io_timeout{60000};
+  size_t max_requests_per_connection = 0;  // 0: unlimited
+  size_t max_connections = 0;              // 0: unlimited; beyond it new connections are closed at once
+  size_t max_connections_per_client = 0;   // per remote IP; 0: unlimited
+  std::optional<TlsServerOptions> tls;
+};
+
+struct ServerState;
+
+class Server {
+ public:
+  // Binds and starts accepting. Fails with kIo naming the address when the port is taken or the address invalid.
+  static Result<std::unique_ptr<Server>> start(ReactorPool& pool, ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  uint16_t port() const;
+  const std::string& address() const;
+  // Connections open now (all reactors). Any thread.
+  size_t connections() const;
+
+  // Stops accepting, closes idle connections, lets in-flight requests finish (their responses say Connection: close)
+  // for up to `grace`, then closes what is left. Blocks until every connection ended; idempotent. Any thread except
+  // the pool's reactor threads.
+  void shutdown(std::chrono::milliseconds grace);
+
+ private:
+  explicit Server(std::shared_ptr<ServerState> state) : state_(std::move(state)) {}
+  std::shared_ptr<ServerState> state_;
+};
+
+}  // namespace kthena::http

@@ -1,0 +1,515 @@
+#include "http/server_connection.h"
+
+#include <array>
+#include <charconv>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "http/server_state.h"
+
+namespace kthena::http {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kBodyWindow = 64 * 1024;
+
+bool is_framing_header(std::string_view name) {
+  // The server owns the framing; a proxy copying upstream headers must not be able to desynchronise it.
+  switch (name.size()) {
+    case 10:
+      return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 14:
+      return iequals(name, "content-length");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    default:
+      return false;
+  }
+}
+
+void append_uint(std::string& out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+ServerConnection::ServerConnection(std::shared_ptr<ServerState> state, ServerShard& shard, Transport transport,
+                                   std::string remote_address)
+    : state_(std::move(state)),
+      shard_(shard),
+      reactor_(*shard.reactor),
+      transport_(std::move(transport)),
+      remote_address_(std::move(remote_address)),
+      buffer_limit_(state_->options.max_header_size + kBodyWindow) {
+  reactor_.watch(*this);
+  shard_.connections.push_back(*this);
+}
+
+ServerConnection::~ServerConnection() {
+  state_->connection_ended(remote_address_);
+}
+
+asio::awaitable<void> ServerConnection::run(std::unique_ptr<ServerConnection> self) {
+  try {
+    co_await self->serve();
+  } catch (const std::exception& e) {
+    spdlog::error("http: connection from {}: {}", self->remote_address_, e.what());
+  }
+  self->transport_.close();
+}
+
+void ServerConnection::on_deadline() {
+  closing_ = true;
+  transport_.close();
+}
+
+void ServerConnection::drain() {
+  draining_ = true;
+  if (idle_) transport_.close();
+}
+
+void ServerConnection::io_deadline() {
+  set_deadline(Clock::now() + state_->options.io_timeout);
+}
+
+asio::awaitable<void> ServerConnection::serve() {
+  const ServerOptions& options = state_->options;
+  if (transport_.is_tls()) {
+    set_deadline(Clock::now() + options.header_timeout);
+    error_code ec = co_await transport_.handshake(asio::ssl::stream_base::server);
+    if (ec) co_return;
+  }
+  for (;;) {
+    size_t head_size = 0;
+    if (!co_await read_head(head_size)) co_return;
+    begin_request(head_size);
+    if (head_.body == BodyKind::kLength && head_.content_length > options.max_body_size) {
+      co_await send_error(413, "the request body of " + std::to_string(head_.content_length) +
+                                   " bytes exceeds the limit of " + std::to_string(options.max_body_size));
+      co_return;
+    }
+    bool threw = false;
+    try {
+      co_await state_->handler(exchange_);
+    } catch (const boost::system::system_error& e) {
+      // Cancelled by a forced shutdown: expected, not worth an error line.
+      auto level = e.code() == asio::error::operation_aborted ? spdlog::level::debug : spdlog::level::err;
+      spdlog::log(level, "http: handler for {} {} threw: {}", head_.method, head_.path(), e.what());
+      threw = true;
+    } catch (const std::exception& e) {
+      spdlog::error("http: handler for {} {} threw: {}", head_.method, head_.path(), e.what());
+      threw = true;
+    }
+    if (!transport_.is_open()) co_return;
+    if (response_state_ == ResponseState::kNone) {
+      keep_alive_ = false;
+      if (body_error_status_ != 0) {
+        co_await send_error(body_error_status_, body_error_);
+      } else {
+        co_await send_error(500, threw ? "the handler failed" : "the handler did not respond");
+      }
+      co_return;
+    }
+    // A stream the handler left open is closed, so that the client sees a truncated response and not a complete one.
+    if (response_state_ == ResponseState::kStreaming || threw || !keep_alive_) co_return;
+    end_request();
+  }
+}
+
+asio::awaitable<bool> ServerConnection::read_head(size_t& head_size) {
+  const ServerOptions& options = state_->options;
+  size_t scanned = 0;
+  ParseError error;
+  idle_ = buffer_.empty();
+  set_deadline(Clock::now() + (idle_ ? options.idle_timeout : options.header_timeout));
+  for (;;) {
+    if (!buffer_.empty()) {
+      ParseStatus st = parse_request_head(buffer_.data(), options.max_header_size, scanned, head_, head_size, error);
+      if (st == ParseStatus::kComplete) co_return true;
+      if (st == ParseStatus::kError) {
+        co_await send_error(error.status, error.message);
+        co_return false;
+      }
+    }
+    if (draining_ && idle_) co_return false;
+    asio::mutable_buffer space = buffer_.prepare(kReadChunk, buffer_limit_);
+    if (space.size() == 0) {
+      co_await send_error(431, "the request head is too large");
+      co_return false;
+    }
+    auto [ec, n] = co_await transport_.read_some(space);
+    if (ec) co_return false;
+    buffer_.commit(n);
+    if (idle_) {
+      idle_ = false;
+      set_deadline(Clock::now() + options.header_timeout);
+    }
+  }
+}
+
+void ServerConnection::begin_request(size_t head_size) {
+  buffer_.consume(head_size);
+  buffer_.pin(buffer_.begin_offset());
+  clear_deadline();
+  ++requests_;
+  size_t max_requests = state_->options.max_requests_per_connection;
+  keep_alive_ = head_.keep_alive && !draining_ && (max_requests == 0 || requests_ < max_requests);
+  body_state_ = head_.body == BodyKind::kNone ? BodyState::kDone : BodyState::kPending;
+  body_remaining_ = head_.body == BodyKind::kLength ? head_.content_length : 0;
+  chunked_.reset();
+  body_view_ = {};
+  body_storage_.clear();
+  continue_sent_ = false;
+  body_error_status_ = 0;
+  body_error_.clear();
+  response_state_ = ResponseState::kNone;
+  response_chunked_ = false;
+}
+
+void ServerConnection::end_request() {
+  buffer_.unpin();
+  if (body_storage_.capacity() > kBodyWindow * 4) std::string().swap(body_storage_);
+}
+
+// ---- request body ----
+
+Result<void> ServerConnection::body_failed(int status, std::string message) {
+  body_state_ = BodyState::kFailed;
+  body_error_status_ = status;
+  body_error_ = std::move(message);
+  keep_alive_ = false;
+  return fail(status == 413   ? ErrorCode::kTooLarge
+              : status == 400 ? ErrorCode::kBadRequest
+                              : ErrorCode::kIo,
+              body_error_, "body");
+}
+
+asio::awaitable<Result<void>> ServerConnection::send_continue_if_expected() {
+  if (!head_.expect_continue || continue_sent_ || response_state_ != ResponseState::kNone) co_return Result<void>{};
+  continue_sent_ = true;
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  io_deadline();
+  error_code ec = co_await transport_.write(asio::buffer(kContinue.data(), kContinue.size()));
+  clear_deadline();
+  if (ec) co_return write_failed(ec);
+  co_return Result<void>{};
+}
+
+// Reads more bytes after the pinned region. Growth of the buffer moves the head: rebase its views.
+asio::awaitable<Result<size_t>> ServerConnection::read_more(size_t want) {
+  const char* old_base = buffer_.base();
+  asio::mutable_buffer space = buffer_.prepare(want, buffer_limit_);
+  if (buffer_.base() != old_base) {
+    const char* nb = buffer_.base();
+    auto move = [&](std::string_view v) { return std::string_view(nb + (v.data() - old_base), v.size()); };
+    head_.method = move(head_.method);
+    head_.target = move(head_.target);
+    head_.headers.rebase(old_base, nb);
+  }
+  if (space.size() == 0) co_return fail(ErrorCode::kInternal, "read buffer full");
+  io_deadline();
+  auto [ec, n] = co_await transport_.read_some(space);
+  clear_deadline();
+  if (ec) co_return fail(ErrorCode::kIo, "the client closed the connection while sending the body: " + ec.message());
+  buffer_.commit(n);
+  co_return n;
+}
+
+asio::awaitable<Result<std::string_view>> ServerConnection::read_body() {
+  if (body_state_ == BodyState::kDone) co_return body_view_;
+  if (body_state_ == BodyState::kFailed) co_return fail(ErrorCode::kBadRequest, body_error_, "body");
+  if (body_state_ == BodyState::kStreaming) {
+    co_return fail(ErrorCode::kInternal, "read_body() after read_body_chunk()", "body");
+  }
+  if (auto r = co_await send_continue_if_expected(); !r) co_return tl::unexpected(r.error());
+  const uint64_t max_body = state_->options.max_body_size;
+  if (head_.body == BodyKind::kLength) {
+    size_t n = static_cast<size_t>(head_.content_length);
+    if (buffer_.pinned() + n <= buffer_limit_) {
+      while (buffer_.size() < n) {
+        auto r = co_await read_more(n - buffer_.size());
+        if (!r) co_return tl::unexpected(body_failed(400, r.error().message).error());
+      }
+      body_view_ = buffer_.data().substr(0, n);
+      buffer_.consume(n);
+      buffer_.pin(buffer_.begin_offset());
+    } else {
+      body_storage_.assign(buffer_.data().substr(0, std::min(n, buffer_.size())));
+      buffer_.consume(body_storage_.size());
+      size_t have = body_storage_.size();
+      body_storage_.resize(n);
+      while (have < n) {
+        io_deadline();
+        auto [ec, got] = co_await transport_.read_some(asio::buffer(body_storage_.data() + have, n - have));
+        clear_deadline();
+        if (ec) co_return tl::unexpected(body_failed(400, "the client closed the connection mid-body").error());
+        have += got;
+      }
+      body_view_ = body_storage_;
+    }
+    body_state_ = BodyState::kDone;
+    co_return body_view_;
+  }
+  // Chunked: decode into body_storage_.
+  std::string error;
+  for (;;) {
+    size_t consumed = 0;
+    std::string_view data;
+    ChunkedDecoder::Step step = chunked_.next(buffer_.data(), consumed, data, error);
+    if (step == ChunkedDecoder::Step::kData) {
+      if (body_storage_.size() + data.size() > max_body) {
+        co_return tl::unexpected(
+            body_failed(413, "the request body exceeds the limit of " + std::to_string(max_body) + " bytes").error());
+      }
+      body_storage_.append(data);
+    }
+    buffer_.consume(consumed);
+    if (step == ChunkedDecoder::Step::kDone) break;
+    if (step == ChunkedDecoder::Step::kError) {
+      co_return tl::unexpected(body_failed(400, "malformed chunked body: " + error).error());
+    }
+    if (step == ChunkedDecoder::Step::kNeedMore) {
+      auto r = co_await read_more(kReadChunk);
+      if (!r) co_return tl::unexpected(body_failed(400, r.error().message).error());
+    }
+  }
+  body_view_ = body_storage_;
+  body_state_ = BodyState::kDone;
+  co_return body_view_;
+}
+
+asio::awaitable<Result<std::optional<std::string_view>>> ServerConnection::read_body_chunk() {
+  using Out = Result<std::optional<std::string_view>>;
+  if (body_state_ == BodyState::kDone) {
+    if (!body_view_.empty()) co_return fail(ErrorCode::kInternal, "read_body_chunk() after read_body()", "body");
+    co_return Out(std::nullopt);
+  }
+  if (body_state_ == BodyState::kFailed) co_return fail(ErrorCode::kBadRequest, body_error_, "body");
+  if (body_state_ == BodyState::kPending) {
+    if (auto r = co_await send_continue_if_expected(); !r) co_return tl::unexpected(r.error());
+    body_state_ = BodyState::kStreaming;
+  }
+  if (head_.body == BodyKind::kLength) {
+    if (buffer_.empty()) {
+      auto r = co_await read_more(kReadChunk);
+      if (!r) co_return tl::unexpected(body_failed(400, r.error().message).error());
+    }
+    size_t take = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), body_remaining_));
+    std::string_view piece = buffer_.data().substr(0, take);
+    buffer_.consume(take);
+    body_remaining_ -= take;
+    if (body_remaining_ == 0) body_state_ = BodyState::kDone;
+    co_return Out(piece);
+  }
+  std::string error;
+  for (;;) {
+    size_t consumed = 0;
+    std::string_view data;
+    ChunkedDecoder::Step step = chunked_.next(buffer_.data(), consumed, data, error);
+    buffer_.consume(consumed);
+    switch (step) {
+      case ChunkedDecoder::Step::kData:
+        body_remaining_ += data.size();  // counts bytes seen, for the body limit
+        if (body_remaining_ > state_->options.max_body_size) {
+          co_return tl::unexpected(body_failed(413, "the request body exceeds the limit").error());
+        }
+        co_return Out(data);
+      case ChunkedDecoder::Step::kDone:
+        body_state_ = BodyState::kDone;
+        co_return Out(std::nullopt);
+      case ChunkedDecoder::Step::kError:
+        co_return tl::unexpected(body_failed(400, "malformed chunked body: " + error).error());
+      case ChunkedDecoder::Step::kNeedMore: {
+        auto r = co_await read_more(kReadChunk);
+        if (!r) co_return tl::unexpected(body_failed(400, r.error().message).error());
+        break;
+      }
+    }
+  }
+}
+
+// Before answering: if the body the handler did not read is already buffered, skip it and keep the connection;
+// otherwise the connection cannot be reused.
+void ServerConnection::settle_body() {
+  if (body_state_ == BodyState::kDone) return;
+  if (body_state_ == BodyState::kFailed) {
+    keep_alive_ = false;
+    return;
+  }
+  if (head_.body == BodyKind::kLength) {
+    if (buffer_.size() >= body_remaining_) {
+      buffer_.consume(static_cast<size_t>(body_remaining_));
+      body_remaining_ = 0;
+      body_state_ = BodyState::kDone;
+      return;
+    }
+  } else {
+    std::string error;
+    for (;;) {
+      size_t consumed = 0;
+      std::string_view data;
+      ChunkedDecoder::Step step = chunked_.next(buffer_.data(), consumed, data, error);
+      buffer_.consume(consumed);
+      if (step == ChunkedDecoder::Step::kDone) {
+        body_state_ = BodyState::kDone;
+        return;
+      }
+      if (step != ChunkedDecoder::Step::kData) break;
+    }
+  }
+  keep_alive_ = false;
+}
+
+// ---- response ----
+
+void ServerConnection::write_head(int status, std::span<const Header> headers, bool chunked, uint64_t length) {
+  out_.clear();
+  out_.append("HTTP/1.1 ");
+  append_uint(out_, static_cast<uint64_t>(status));
+  out_.push_back(' ');
+  out_.append(reason_phrase(status));
+  out_.append("\r\n");
+  for (const Header& h : headers) {
+    if (is_framing_header(h.name)) {
+      if (iequals(h.name, "connection") && has_token(h.value, "close")) keep_alive_ = false;
+      continue;
+    }
+    out_.append(h.name);
+    out_.append(": ");
+    out_.append(h.value);
+    out_.append("\r\n");
+  }
+  out_.append("Date: ");
+  out_.append(reactor_.http_date());
+  out_.append("\r\n");
+  if (chunked) {
+    out_.append("Transfer-Encoding: chunked\r\n");
+  } else if (status != 204 && status != 304 && status >= 200) {
+    out_.append("Content-Length: ");
+    append_uint(out_, length);
+    out_.append("\r\n");
+  }
+  if (!keep_alive_) {
+    out_.append("Connection: close\r\n");
+  } else if (head_.version_minor == 0) {
+    out_.append("Connection: keep-alive\r\n");
+  }
+  out_.append("\r\n");
+}
+
+Result<void> ServerConnection::write_failed(const error_code& ec) {
+  keep_alive_ = false;
+  transport_.close();
+  return fail(ErrorCode::kIo, "the client connection was lost: " + ec.message());
+}
+
+asio::awaitable<Result<void>> ServerConnection::respond(int status, std::span<const Header> headers,
+                                                        std::string_view body) {
+  if (response_state_ != ResponseState::kNone) co_return fail(ErrorCode::kInternal, "a response was already started");
+  settle_body();
+  if (draining_) keep_alive_ = false;
+  write_head(status, headers, false, body.size());
+  response_state_ = ResponseState::kDone;
+  bool send_body = !body.empty() && head_.method != "HEAD";
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body.data(), send_body ? body.size() : 0)};
+  io_deadline();
+  error_code ec = co_await transport_.write(buffers);
+  clear_deadline();
+  if (ec) co_return write_failed(ec);
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> ServerConnection::begin_stream(int status, std::span<const Header> headers) {
+  if (response_state_ != ResponseState::kNone) co_return fail(ErrorCode::kInternal, "a response was already started");
+  settle_body();
+  if (draining_) keep_alive_ = false;
+  response_chunked_ = head_.version_minor >= 1;
+  if (!response_chunked_) keep_alive_ = false;  // HTTP/1.0: the end of the body is the end of the connection
+  write_head(status, headers, response_chunked_, 0);
+  response_state_ = ResponseState::kStreaming;
+  io_deadline();
+  error_code ec = co_await transport_.write(asio::buffer(out_));
+  clear_deadline();
+  if (ec) co_return write_failed(ec);
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> ServerConnection::write_chunk(std::string_view a, std::string_view b,
+                                                            std::string_view c) {
+  if (response_state_ != ResponseState::kStreaming) co_return fail(ErrorCode::kInternal, "no stream was started");
+  size_t total = a.size() + b.size() + c.size();
+  if (total == 0) co_return Result<void>{};  // an empty chunk would end the body
+  char size_line[24];
+  size_t size_len = 0;
+  if (response_chunked_) {
+    auto r = std::to_chars(size_line, size_line + 16, total, 16);
+    r.ptr[0] = '\r';
+    r.ptr[1] = '\n';
+    size_len = static_cast<size_t>(r.ptr + 2 - size_line);
+  }
+  std::array<asio::const_buffer, 5> buffers{asio::buffer(size_line, size_len), asio::buffer(a.data(), a.size()),
+                                            asio::buffer(b.data(), b.size()), asio::buffer(c.data(), c.size()),
+                                            asio::buffer("\r\n", response_chunked_ ? 2 : 0)};
+  io_deadline();
+  error_code ec = co_await transport_.write(buffers);
+  clear_deadline();
+  if (ec) co_return write_failed(ec);
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> ServerConnection::end_stream() {
+  if (response_state_ != ResponseState::kStreaming) co_return fail(ErrorCode::kInternal, "no stream was started");
+  response_state_ = ResponseState::kDone;
+  if (!response_chunked_) co_return Result<void>{};
+  io_deadline();
+  error_code ec = co_await transport_.write(asio::buffer("0\r\n\r\n", 5));
+  clear_deadline();
+  if (ec) co_return write_failed(ec);
+  co_return Result<void>{};
+}
+
+asio::awaitable<void> ServerConnection::send_error(int status, std::string_view message) {
+  keep_alive_ = false;
+  if (response_state_ != ResponseState::kNone || !transport_.is_open()) co_return;
+  std::string body(message);
+  body.push_back('\n');
+  Header headers[] = {{"Content-Type", "text/plain; charset=utf-8"}};
+  // The head may never have been parsed (a malformed request): answer as HTTP/1.1.
+  head_.method = {};
+  head_.version_minor = 1;
+  co_await respond(status, headers, body);
+}
+
+// ---- disconnect detection ----
+
+asio::awaitable<bool> ServerConnection::until_disconnect(asio::awaitable<void> work) {
+  using namespace asio::experimental::awaitable_operators;
+  if (body_state_ != BodyState::kDone) {
+    co_await std::move(work);
+    co_return true;
+  }
+  auto winner = co_await (std::move(work) || watch_disconnect());
+  co_return winner.index() == 0;
+}
+
+asio::awaitable<void> ServerConnection::watch_disconnect() {
+  for (;;) {
+    // Never grow or move pinned bytes here: the handler holds views into them.
+    asio::mutable_buffer space = buffer_.prepare(1, buffer_.capacity());
+    if (space.size() == 0) {
+      // Pipelined requests filled the buffer; nothing more can be learnt from reading until the handler is done.
+      asio::steady_timer forever(transport_.socket().get_executor(), Clock::time_point::max());
+      co_await forever.async_wait(kAwaitTuple);
+      co_return;
+    }
+    auto [ec, n] = co_await transport_.read_some(space);
+    if (ec) co_return;
+    buffer_.commit(n);
+  }
+}
+
+}  // namespace kthena::http
