@@ -1,0 +1,50 @@
+// One pod as the data plane sees it. The Endpoint itself is immutable and belongs to a snapshot; the numbers that
+// change on their own (engine metrics from the scraper, the router's in-flight count) live in EndpointStats, which
+// outlives snapshots so that a rebuild loses nothing.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/types/model_server.h"
+#include "api/types/pod.h"
+
+namespace kthena::router {
+
+// Written by the scraper (engine gauges) and by request threads (in_flight); read by the scheduler. Relaxed
+// atomics: each number is independent and a slightly stale value only makes a score slightly stale.
+struct EndpointStats {
+  explicit EndpointStats(uint32_t id) : pod_id(id) {}
+
+  const uint32_t pod_id;  // stable while the pod exists: keys the prefix index and per-thread scratch arrays
+  std::atomic<double> gpu_cache_usage{0};  // KV-cache usage fraction 0..1
+  std::atomic<double> waiting{0};          // engine queue length
+  std::atomic<double> running{0};          // requests in the engine's batch
+  std::atomic<double> ttft{0};             // seconds, average over the last scrape period (0: unknown)
+  std::atomic<double> tpot{0};             // seconds, likewise
+  std::atomic<int64_t> in_flight{0};       // requests this router has outstanding to the pod
+  std::atomic<bool> scraped{false};        // the first scrape succeeded
+};
+
+struct Endpoint {
+  std::shared_ptr<const api::Pod> pod;
+  std::string key;       // "namespace/name"
+  std::string kv_owner;  // "name.namespace": how runtime sidecars name the pod in the Redis KV-block index
+  std::string ip;
+  api::InferenceEngine engine = api::InferenceEngine::kVllm;  // of the first ModelServer that selects it
+  int32_t metrics_port = 0;                                   // that ModelServer's workload port
+  std::vector<std::string> models;                            // from the engine's /v1/models, sorted
+  std::vector<std::string> model_servers;                     // "ns/name" of every ModelServer selecting it
+  std::shared_ptr<EndpointStats> stats;
+
+  const std::string& name() const { return pod->metadata.name; }
+  const std::string& namespace_name() const { return pod->metadata.namespace_name; }
+  uint32_t id() const { return stats->pod_id; }
+  bool serves_model(std::string_view model) const;
+};
+
+}  // namespace kthena::router

@@ -1,0 +1,136 @@
+#include "router/scheduler/prefix_index.h"
+
+#include <algorithm>
+
+namespace kthena::router {
+
+PrefixIndex::PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict)
+    : capacity_(capacity_per_pod == 0 ? 1 : capacity_per_pod),
+      on_evict_(std::move(on_evict)),
+      writer_([this](std::stop_token stop) { run(stop); }) {}
+
+PrefixIndex::~PrefixIndex() {
+  writer_.request_stop();
+  wake();
+  writer_.join();
+}
+
+void PrefixIndex::wake() {
+  pending_.fetch_add(1, std::memory_order_release);
+  pending_.notify_one();
+}
+
+void PrefixIndex::record(uint32_t pod, std::string model, std::span<const uint64_t> hashes) {
+  if (hashes.empty()) return;
+  Op op;
+  op.kind = Op::Kind::kRecord;
+  op.pod = pod;
+  op.model = std::move(model);
+  op.hashes.assign(hashes.begin(), hashes.end());
+  queue_.push(std::move(op));
+  wake();
+}
+
+void PrefixIndex::remove_pod(uint32_t pod) {
+  Op op;
+  op.kind = Op::Kind::kRemovePod;
+  op.pod = pod;
+  queue_.push(std::move(op));
+  wake();
+}
+
+void PrefixIndex::flush() {
+  Op op;
+  op.kind = Op::Kind::kFlush;
+  op.flush_ticket = next_ticket_.fetch_add(1) + 1;
+  uint64_t ticket = op.flush_ticket;
+  queue_.push(std::move(op));
+  wake();
+  for (uint64_t seen = flushed_.load(std::memory_order_acquire); seen < ticket;
+       seen = flushed_.load(std::memory_order_acquire)) {
+    flushed_.wait(seen, std::memory_order_acquire);
+  }
+}
+
+// Applies one queued operation to the writer's bookkeeping and lists the map changes it implies, so that both
+// copies of the map get exactly the same changes.
+void PrefixIndex::apply(Op& op, std::vector<Change>& changes) {
+  if (op.kind == Op::Kind::kRemovePod) {
+    auto it = lrus_.find(op.pod);
+    if (it == lrus_.end()) return;
+    for (const auto& entry : it->second.order) changes.push_back({false, entry.first, op.pod});
+    entries_.fetch_sub(static_cast<int64_t>(it->second.order.size()), std::memory_order_relaxed);
+    lrus_.erase(it);
+    return;
+  }
+  PodLru& lru = lrus_[op.pod];
+  // Last to first, as upstream adds them; the first block ends up most recent.
+  for (size_t i = op.hashes.size(); i-- > 0;) {
+    uint64_t h = op.hashes[i];
+    auto found = lru.where.find(h);
+    if (found != lru.where.end()) {
+      lru.order.splice(lru.order.begin(), lru.order, found->second);
+      continue;
+    }
+    lru.order.emplace_front(h, op.model);
+    lru.where.emplace(h, lru.order.begin());
+    changes.push_back({true, h, op.pod});
+    entries_.fetch_add(1, std::memory_order_relaxed);
+    if (lru.order.size() > capacity_) {
+      auto& victim = lru.order.back();
+      changes.push_back({false, victim.first, op.pod});
+      if (on_evict_) on_evict_(victim.second);
+      lru.where.erase(victim.first);
+      lru.order.pop_back();
+      entries_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+void PrefixIndex::run(std::stop_token stop) {
+  std::vector<Change> changes;
+  std::vector<uint64_t> tickets;
+  uint32_t seen = pending_.load(std::memory_order_acquire);
+  while (true) {
+    changes.clear();
+    tickets.clear();
+    while (auto op = queue_.pop()) {
+      if (op->kind == Op::Kind::kFlush) {
+        tickets.push_back(op->flush_ticket);
+      } else {
+        apply(*op, changes);
+      }
+    }
+    if (!changes.empty()) {
+      map_.write([&changes](Map& map) {
+        for (const Change& c : changes) {
+          if (c.add) {
+            auto& pods = map[c.hash];
+            if (std::find(pods.begin(), pods.end(), c.pod) == pods.end()) pods.push_back(c.pod);
+            continue;
+          }
+          auto it = map.find(c.hash);
+          if (it == map.end()) continue;
+          auto& pods = it->second;
+          pods.erase(std::remove(pods.begin(), pods.end(), c.pod), pods.end());
+          if (pods.empty()) map.erase(it);
+        }
+      });
+    }
+    if (!tickets.empty()) {
+      flushed_.store(*std::max_element(tickets.begin(), tickets.end()), std::memory_order_release);
+      flushed_.notify_all();
+      continue;
+    }
+    if (stop.stop_requested()) return;
+    // Sleep until a producer bumps `pending_`; a push that raced with the drain above is seen on the next pass.
+    uint32_t now = pending_.load(std::memory_order_acquire);
+    if (now == seen) {
+      pending_.wait(seen, std::memory_order_acquire);
+      now = pending_.load(std::memory_order_acquire);
+    }
+    seen = now;
+  }
+}
+
+}  // namespace kthena::router

@@ -1,0 +1,97 @@
+// The prefix-cache plugin's memory of which pod has seen which prompt blocks (kthena-router.md §4.4): block hash ->
+// pods, and per pod an LRU of at most `capacity` hashes. Request threads read it without locks (left-right copy);
+// what they learn after a success is queued to one writer thread, which applies it within microseconds, so the
+// request path never waits for the index.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "router/util/left_right.h"
+#include "router/util/mpsc_queue.h"
+
+namespace kthena::router {
+
+class PrefixIndex {
+ public:
+  // Called on the writer thread for each capacity eviction, with the model of the evicted block.
+  using EvictionCallback = std::function<void(const std::string& model)>;
+
+  PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict = {});
+  ~PrefixIndex();
+  PrefixIndex(const PrefixIndex&) = delete;
+  PrefixIndex& operator=(const PrefixIndex&) = delete;
+
+  // Calls f(pods) with the pods that hold `hashes[i]`, for i from the last hash to the first, until f returns
+  // false. `pods` is a span of pod ids valid only during the call. Any thread; `reader_slot` as in LeftRight.
+  template <class F>
+  void visit_from_last(uint32_t reader_slot, std::span<const uint64_t> hashes, F&& f) const {
+    map_.read(reader_slot, [&](const Map& map) {
+      for (size_t i = hashes.size(); i-- > 0;) {
+        auto it = map.find(hashes[i]);
+        if (it == map.end()) continue;
+        if (!f(i, std::span<const uint32_t>(it->second))) break;
+      }
+      return 0;
+    });
+  }
+
+  // Remembers that `pod` now holds `hashes` of `model` (refreshing their recency). Any thread; never blocks.
+  void record(uint32_t pod, std::string model, std::span<const uint64_t> hashes);
+  // Forgets everything about `pod` (it was deleted). Not counted as evictions. Any thread; never blocks.
+  void remove_pod(uint32_t pod);
+
+  // Blocks until every record() and remove_pod() queued before the call is visible to readers. For tests and
+  // orderly shutdown.
+  void flush();
+
+  // Σ per-pod LRU sizes (kthena_router_prefix_cache_entries).
+  int64_t entries() const { return entries_.load(std::memory_order_relaxed); }
+  size_t capacity_per_pod() const { return capacity_; }
+
+ private:
+  using Map = std::unordered_map<uint64_t, std::vector<uint32_t>>;
+  struct Op {
+    enum class Kind { kRecord, kRemovePod, kFlush } kind = Kind::kRecord;
+    uint32_t pod = 0;
+    std::string model;
+    std::vector<uint64_t> hashes;
+    uint64_t flush_ticket = 0;
+  };
+  // Writer-side bookkeeping: the LRU of each pod; front = most recent.
+  struct PodLru {
+    std::list<std::pair<uint64_t, std::string>> order;
+    std::unordered_map<uint64_t, std::list<std::pair<uint64_t, std::string>>::iterator> where;
+  };
+  struct Change {
+    bool add = true;
+    uint64_t hash = 0;
+    uint32_t pod = 0;
+  };
+
+  void run(std::stop_token stop);
+  void apply(Op& op, std::vector<Change>& changes);
+  void wake();
+
+  size_t capacity_;
+  EvictionCallback on_evict_;
+  LeftRight<Map> map_;
+  MpscQueue<Op> queue_;
+  std::unordered_map<uint32_t, PodLru> lrus_;  // writer thread only
+  std::atomic<int64_t> entries_{0};
+  std::atomic<uint32_t> pending_{0};  // bumped on every push; the writer waits on it
+  std::atomic<uint64_t> flushed_{0};
+  std::atomic<uint64_t> next_ticket_{0};
+  std::jthread writer_;
+};
+
+}  // namespace kthena::router

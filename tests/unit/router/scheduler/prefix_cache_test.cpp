@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include "router/scheduler/plugins/prefix_cache.h"
+#include "router/scheduler/prefix_hash.h"
+#include "unit/router/endpoint_fixture.h"
+
+namespace kthena::router {
+namespace {
+
+struct PrefixCacheTest : ::testing::Test {
+  testing::EndpointFixture pods;
+  Rng rng{7};
+  SchedulingScratch scratch;
+  std::shared_ptr<PrefixIndex> index;
+  PluginEnv env;
+  std::vector<std::string> evicted;
+
+  void make(size_t capacity) {
+    index = std::make_shared<PrefixIndex>(capacity, [this](const std::string& model) { evicted.push_back(model); });
+    env.prefix_index = [this](size_t) { return index; };
+  }
+  SchedulingContext context(std::string_view prompt) {
+    SchedulingContext ctx;
+    ctx.rng = &rng;
+    ctx.scratch = &scratch;
+    ctx.model = "m";
+    ctx.prompt = prompt;
+    return ctx;
+  }
+  std::vector<int32_t> score(const ScorePlugin& p, SchedulingContext& ctx) {
+    std::vector<int32_t> out(pods.all().size(), kNoScore);
+    p.score(ctx, pods.all(), out);
+    return out;
+  }
+};
+
+TEST_F(PrefixCacheTest, ScoresTheLongestLearntPrefix) {
+  make(50000);
+  for (int i = 0; i < 3; ++i) pods.add("p" + std::to_string(i));
+  auto created = PrefixCache::create(PluginArgs(Json{{"blockSizeToHash", 4}, {"topKMatches", 5}}, "args"), env);
+  ASSERT_TRUE(created);
+  const ScorePlugin& plugin = *created->score;
+
+  auto first = context("aaaabbbbccccdddd");
+  EXPECT_EQ(score(plugin, first), (std::vector<int32_t>{0, 0, 0})) << "nothing learnt: every candidate scores 0";
+  ASSERT_EQ(first.prefix_hashes.size(), 4u);
+  const Endpoint* p1[] = {pods.all()[1]};
+  plugin.on_success(first, p1);
+  index->flush();
+
+  auto same = context("aaaabbbbccccdddd");
+  EXPECT_EQ(score(plugin, same), (std::vector<int32_t>{0, 100, 0}));
+  auto half = context("aaaabbbbxxxxyyyy");
+  EXPECT_EQ(score(plugin, half), (std::vector<int32_t>{0, 50, 0}));
+  auto other = context("zzzzbbbbccccdddd");
+  EXPECT_EQ(score(plugin, other), (std::vector<int32_t>{0, 0, 0}))
+      << "blocks are chained: a different start matches nothing";
+  auto empty = context("");
+  EXPECT_EQ(score(plugin, empty), (std::vector<int32_t>{kNoScore, kNoScore, kNoScore}));
+  EXPECT_EQ(index->entries(), 4);
+
+  index->remove_pod(pods.all()[1]->id());
+  index->flush();
+  auto after = context("aaaabbbbccccdddd");
+  EXPECT_EQ(score(plugin, after), (std::vector<int32_t>{0, 0, 0}));
+  EXPECT_EQ(index->entries(), 0);
+  EXPECT_TRUE(evicted.empty()) << "pod deletion is not an eviction";
+}
+
+TEST_F(PrefixCacheTest, TopKStopsMatching) {
+  make(50000);
+  for (int i = 0; i < 4; ++i) pods.add("p" + std::to_string(i));
+  auto created = PrefixCache::create(PluginArgs(Json{{"blockSizeToHash", 4}, {"topKMatches", 2}}, "args"), env);
+  ASSERT_TRUE(created);
+  auto ctx = context("aaaabbbb");
+  std::vector<int32_t> ignored(4);
+  created->score->score(ctx, pods.all(), ignored);
+  for (const Endpoint* e : pods.all()) {
+    const Endpoint* one[] = {e};
+    created->score->on_success(ctx, one);
+  }
+  index->flush();
+  auto again = context("aaaabbbb");
+  auto scores = score(*created->score, again);
+  EXPECT_EQ(std::count(scores.begin(), scores.end(), 100), 2) << "only topKMatches pods get a match";
+}
+
+TEST_F(PrefixCacheTest, LruEvictsTheOldestBlocks) {
+  make(2);
+  pods.add("p0");
+  auto created = PrefixCache::create(PluginArgs(Json{{"blockSizeToHash", 4}}, "args"), env);
+  ASSERT_TRUE(created);
+  auto ctx = context("aaaabbbbcccc");  // three blocks into an LRU of two
+  std::vector<int32_t> ignored(1);
+  created->score->score(ctx, pods.all(), ignored);
+  created->score->on_success(ctx, pods.all());
+  index->flush();
+  EXPECT_EQ(index->entries(), 2);
+  EXPECT_EQ(evicted, (std::vector<std::string>{"m"}));
+  // Blocks are added last-to-first, so the first block is most recent and the last one was evicted.
+  auto prefix = context("aaaabbbb");
+  EXPECT_EQ(score(*created->score, prefix), (std::vector<int32_t>{100}));
+}
+
+}  // namespace
+}  // namespace kthena::router

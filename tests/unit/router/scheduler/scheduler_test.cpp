@@ -1,0 +1,143 @@
+#include "router/scheduler/scheduler.h"
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "router/scheduler/prefix_index.h"
+#include "unit/router/endpoint_fixture.h"
+
+namespace kthena::router {
+namespace {
+
+struct SchedulerTest : ::testing::Test {
+  testing::EndpointFixture pods;
+  Rng rng{1};
+  SchedulingScratch scratch;
+  SchedulingContext ctx;
+  PluginEnv env;
+  std::shared_ptr<PrefixIndex> index = std::make_shared<PrefixIndex>(1000);
+
+  void SetUp() override {
+    ctx.rng = &rng;
+    ctx.scratch = &scratch;
+    ctx.model = "m";
+    ctx.prompt = "hello";
+    env.prefix_index = [this](size_t) { return index; };
+  }
+  std::shared_ptr<const Scheduler> make(SchedulerConfig config) {
+    auto s = Scheduler::create(config, env);
+    EXPECT_TRUE(s) << s.error().to_string();
+    return *s;
+  }
+};
+
+TEST_F(SchedulerTest, BestFirstAndTopFive) {
+  for (int i = 0; i < 8; ++i) pods.add("p" + std::to_string(i)).stats->in_flight = i;
+  SchedulerConfig config;
+  config.scores = {{"least-request", 1, ""}};
+  auto s = make(config);
+  ScheduleResult out;
+  ASSERT_TRUE(s->schedule(ctx, pods.all(), out));
+  ASSERT_EQ(out.best_count, kTopN);
+  for (size_t i = 0; i < kTopN; ++i) EXPECT_EQ(out.best[i]->name(), "p" + std::to_string(i));
+}
+
+TEST_F(SchedulerTest, TiesAreSpreadRandomly) {
+  for (int i = 0; i < 3; ++i) pods.add("p" + std::to_string(i));
+  SchedulerConfig config;
+  config.scores = {{"least-request", 1, ""}};
+  auto s = make(config);
+  std::map<std::string, int> first;
+  ScheduleResult out;
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_TRUE(s->schedule(ctx, pods.all(), out));
+    ++first[out.best[0]->name()];
+  }
+  for (const auto& [name, n] : first) EXPECT_NEAR(n, 1000, 150) << name;
+}
+
+TEST_F(SchedulerTest, FilterThatEmptiesFails) {
+  pods.add("a").stats->waiting = 50;
+  SchedulerConfig config;
+  config.filters = {"least-request"};
+  config.scores = {{"least-request", 1, ""}};
+  auto s = make(config);
+  ScheduleResult out;
+  auto r = s->schedule(ctx, pods.all(), out);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "pods have all been filtered out by \"least-request\"");
+}
+
+TEST_F(SchedulerTest, NoScorePluginsMeansNoCandidates) {
+  pods.add("a");
+  auto s = make(SchedulerConfig{});
+  ScheduleResult out;
+  ASSERT_TRUE(s->schedule(ctx, pods.all(), out));
+  EXPECT_EQ(out.best_count, 0u);
+}
+
+TEST_F(SchedulerTest, WeightsCombine) {
+  auto& a = pods.add("a");
+  auto& b = pods.add("b");
+  a.stats->in_flight = 0;
+  a.stats->gpu_cache_usage = 0.9;  // least-request 100, gpu 10
+  b.stats->in_flight = 1;
+  b.stats->gpu_cache_usage = 0.0;  // least-request 0, gpu 100
+  SchedulerConfig config;
+  config.scores = {{"least-request", 1, ""}, {"gpu-usage", 3, ""}};
+  ScheduleResult out;
+  ASSERT_TRUE(make(config)->schedule(ctx, pods.all(), out));
+  EXPECT_EQ(out.best[0]->name(), "b");
+  config.scores = {{"least-request", 3, ""}, {"gpu-usage", 1, ""}};
+  ASSERT_TRUE(make(config)->schedule(ctx, pods.all(), out));
+  EXPECT_EQ(out.best[0]->name(), "a");
+}
+
+TEST_F(SchedulerTest, UnknownPluginNamesItsField) {
+  SchedulerConfig config;
+  config.scores = {{"least-reqest", 1, "scheduler.plugins.Score.enabled[2]"}};
+  auto s = Scheduler::create(config, env);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().to_string(), "scheduler.plugins.Score.enabled[2]: unknown plugin \"least-reqest\"");
+  config.scores.clear();
+  config.filters = {"gpu-usage"};
+  EXPECT_FALSE(Scheduler::create(config, env));
+}
+
+TEST_F(SchedulerTest, PrefillDecodePairs) {
+  // Group g1: decode d1, prefill p1 (busy) and p2; group g2: decode d2, no prefill.
+  auto& d1 = pods.add("d1");
+  auto& d2 = pods.add("d2");
+  auto& p1 = pods.add("p1");
+  auto& p2 = pods.add("p2");
+  p1.stats->in_flight = 3;
+  d2.stats->in_flight = 1;
+  ModelServerEntry server;
+  server.pd = true;
+  server.groups = {{"g1", {&p1, &p2}, {&d1}}, {"g2", {}, {&d2}}};
+  server.decode = {&d1, &d2};
+  server.decode_group = {0, 1};
+  SchedulerConfig config;
+  config.scores = {{"least-request", 1, ""}};
+  auto s = make(config);
+  ScheduleResult out;
+  ASSERT_TRUE(s->schedule_pd(ctx, server, out));
+  ASSERT_EQ(out.pair_count, 2u);
+  EXPECT_EQ(out.decode[0], &d1);
+  EXPECT_EQ(out.prefill[0], &p2);
+  EXPECT_EQ(out.decode[1], &d2);
+  EXPECT_EQ(out.prefill[1], nullptr);
+
+  server.groups[0].prefill.clear();
+  auto r = s->schedule_pd(ctx, server, out);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "no valid prefill-decode pod pairs found");
+  server.decode.clear();
+  r = s->schedule_pd(ctx, server, out);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "no decode pod found");
+}
+
+}  // namespace
+}  // namespace kthena::router
