@@ -258,6 +258,16 @@ Store::ListResult Store::list(const ListQuery& query) const {
   return result;
 }
 
+std::vector<std::pair<ObjectKey, StoredObject>> Store::scan(
+    const std::function<bool(const ObjectKey&, const Json&)>& matches) const {
+  std::shared_lock lock(state_mutex_);
+  std::vector<std::pair<ObjectKey, StoredObject>> out;
+  for (const auto& [key, stored] : objects_) {
+    if (matches(key, *stored.object)) out.emplace_back(key, stored);
+  }
+  return out;
+}
+
 std::vector<ObjectKey> Store::dependents(const std::string& owner_uid) const {
   std::shared_lock lock(state_mutex_);
   auto it = owners_.find(owner_uid);

@@ -81,6 +81,10 @@ class Store {
   // Ends every open watch; used at shutdown before the HTTP server drains.
   void close_watches();
 
+  // Every object for which `matches` holds: a full scan, for the garbage collector's periodic passes.
+  std::vector<std::pair<ObjectKey, StoredObject>> scan(
+      const std::function<bool(const ObjectKey&, const Json&)>& matches) const;
+
   // Owner uid -> dependents, as the ownerReferences of stored objects say (for garbage collection).
   std::vector<ObjectKey> dependents(const std::string& owner_uid) const;
   // The owner uids that some object references but no stored object has: their dependents are garbage.
