@@ -150,7 +150,7 @@ TEST_F(KubeconfigTest, RenderedKubeconfigReadsBackAndKubectlAcceptsIt) {
 }
 
 TEST(Base64Test, RoundTripsAndRejectsGarbage) {
-  for (std::string s : {"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto decoded = base64_decode(base64_encode(s));
     ASSERT_TRUE(decoded);
     EXPECT_EQ(*decoded, s);
