@@ -5,6 +5,9 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 export CCACHE_DIR ?= $(HOME)/.cache/kthena-ccache
 export CCACHE_MAXSIZE ?= 5G
+# Paths relative to the clone and no working-directory hashing: a fresh clone anywhere (CI) reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 CMAKE_FLAGS ?=
 
