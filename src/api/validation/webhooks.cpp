@@ -1,5 +1,14 @@
 #include "api/validation/webhooks.h"
 
+#include "api/validation/autoscaling_policy_binding_validation.h"
+#include "api/validation/autoscaling_policy_defaults.h"
+#include "api/validation/autoscaling_policy_validation.h"
+#include "api/validation/external_model_provider_validation.h"
+#include "api/validation/model_booster_validation.h"
+#include "api/validation/model_route_validation.h"
+#include "api/validation/model_server_validation.h"
+#include "api/validation/model_serving_validation.h"
+
 namespace kthena::api {
 namespace {
 
@@ -9,16 +18,25 @@ struct Entry {
   Webhooks webhooks;
 };
 
+constexpr std::string_view kWorkload = "workload.serving.volcano.sh";
+constexpr std::string_view kNetworking = "networking.serving.volcano.sh";
+
 // One line per kind that has webhook rules.
 constexpr Entry kEntries[] = {
-    {"", "", {}},
+    {kWorkload, "ModelBooster", {validate_model_booster, nullptr}},
+    {kWorkload, "ModelServing", {validate_model_serving, nullptr}},
+    {kWorkload, "AutoscalingPolicy", {validate_autoscaling_policy, default_autoscaling_policy}},
+    {kWorkload, "AutoscalingPolicyBinding", {validate_autoscaling_policy_binding, nullptr}},
+    {kNetworking, "ModelRoute", {validate_model_route, nullptr}},
+    {kNetworking, "ModelServer", {validate_model_server, default_model_server}},
+    {kNetworking, "ExternalModelProvider", {validate_external_model_provider, nullptr}},
 };
 
 }  // namespace
 
 Webhooks find_webhooks(std::string_view group, std::string_view kind) {
   for (const Entry& e : kEntries) {
-    if (!e.kind.empty() && e.group == group && e.kind == kind) return e.webhooks;
+    if (e.group == group && e.kind == kind) return e.webhooks;
   }
   return {};
 }
