@@ -88,8 +88,9 @@ asio::awaitable<void> ServerConnection::serve() {
     if (!co_await read_head(head_size)) co_return;
     begin_request(head_size);
     if (head_.body == BodyKind::kLength && head_.content_length > options.max_body_size) {
-      co_await send_error(413, "the request body of " + std::to_string(head_.content_length) +
-                                   " bytes exceeds the limit of " + std::to_string(options.max_body_size));
+      std::string message = "the request body of " + std::to_string(head_.content_length) +
+                            " bytes exceeds the limit of " + std::to_string(options.max_body_size);
+      co_await send_error(413, message);
       co_return;
     }
     bool threw = false;
