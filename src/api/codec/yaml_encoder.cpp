@@ -221,7 +221,7 @@ class YamlWriter {
     } else if (a.plain_allowed) {
       plain(s, ind, allow_breaks);
     } else if (a.single_allowed) {
-      single_quoted(s);
+      single_quoted(s, ind, allow_breaks);
     } else {
       double_quoted(s);
     }
@@ -244,11 +244,25 @@ class YamlWriter {
     }
   }
 
-  void single_quoted(std::string_view s) {
+  // Folded like a plain scalar when `allow_breaks` (go-yaml folds both styles at the same width).
+  void single_quoted(std::string_view s, size_t ind = 0, bool allow_breaks = false) {
     out_ += '\'';
-    for (char c : s) {
-      if (c == '\'') out_ += '\'';
+    size_t col = column();
+    for (size_t i = 0; i < s.size(); ++i) {
+      char c = s[i];
+      if (c == ' ' && allow_breaks && col > kBestWidth && i > 0 && s[i - 1] != ' ' && i + 1 < s.size() &&
+          s[i + 1] != ' ') {
+        out_ += '\n';
+        indent(ind);
+        col = ind;
+        continue;
+      }
+      if (c == '\'') {
+        out_ += '\'';
+        ++col;
+      }
       out_ += c;
+      if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++col;
     }
     out_ += '\'';
   }
