@@ -56,10 +56,26 @@ ServerConnection::~ServerConnection() {
 asio::awaitable<void> ServerConnection::run(std::unique_ptr<ServerConnection> self) {
   try {
     co_await self->serve();
+    if (self->transport_.is_open()) co_await self->linger();
   } catch (const std::exception& e) {
     spdlog::error("http: connection from {}: {}", self->remote_address_, e.what());
   }
   self->transport_.close();
+}
+
+// Closing a socket with unread input makes the kernel send a reset, which can destroy the response still in flight
+// (a 413 answered before the body was read). Half-close, then read and drop what the client still sends, briefly.
+asio::awaitable<void> ServerConnection::linger() {
+  error_code ec;
+  transport_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  set_deadline(Clock::now() + std::chrono::seconds(1));
+  char sink[4096];
+  for (size_t total = 0; total < 256 * 1024;) {
+    auto [rec, n] = co_await transport_.socket().async_read_some(asio::buffer(sink), kAwaitTuple);
+    if (rec) break;
+    total += n;
+  }
 }
 
 void ServerConnection::on_deadline() {

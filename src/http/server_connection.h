@@ -51,6 +51,7 @@ class ServerConnection : public Deadline, public ServerListHook {
   enum class BodyState { kPending, kStreaming, kDone, kFailed };
 
   asio::awaitable<void> serve();
+  asio::awaitable<void> linger();
   asio::awaitable<bool> read_head(size_t& head_size);
   void begin_request(size_t head_size);
   void end_request();
