@@ -383,10 +383,13 @@ asio::awaitable<Result<std::shared_ptr<ClientConnection>>> Client::connect(const
       }
     }
     c = std::make_shared<ClientConnection>(std::move(transport), endpoint.key(), limit);
-    error_code hec = co_await c->transport_.handshake(asio::ssl::stream_base::client);
+    // The socket now lives in the TLS stream: the handshake's timeout is the connection's own timer.
     timer_guard->cancel();
+    c->arm(options_.connect_timeout);
+    error_code hec = co_await c->transport_.handshake(asio::ssl::stream_base::client);
+    c->disarm();
     if (hec) {
-      if (timed_out) co_return fail(ErrorCode::kTimeout, "TLS handshake timed out", where);
+      if (c->timed_out()) co_return fail(ErrorCode::kTimeout, "TLS handshake timed out", where);
       co_return fail(ErrorCode::kIo, "TLS handshake failed: " + hec.message(), where);
     }
   } else {

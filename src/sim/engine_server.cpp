@@ -141,6 +141,10 @@ asio::awaitable<void> EngineServer::handle(Exchange& ex) {
               {"chunked_prefill_size", c.max_num_batched_tokens},
               {"context_length", c.context_length()},
               {"page_size", c.block_size},
+              {"disaggregation_mode", c.role == Role::kPrefill  ? "prefill"
+                                      : c.role == Role::kDecode ? "decode"
+                                                                : "null"},
+              {"disaggregation_bootstrap_port", c.bootstrap_port},
               {"version", c.version}};
     std::string text = info.dump();
     co_await respond_json(ex, 200, text);

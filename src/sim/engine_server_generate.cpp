@@ -227,12 +227,18 @@ asio::awaitable<void> EngineServer::generate(Exchange& ex, Api api) {
       }
     }
     std::string text = full_response(ctx, *r, kv_params);
-    co_await respond_json(ex, 200, text);
+    if (c.enable_request_id_headers) {
+      Header headers[] = {{"Content-Type", "application/json"}, {"X-Request-Id", base_id}};
+      co_await ex.respond(200, headers, text);
+    } else {
+      co_await respond_json(ex, 200, text);
+    }
     co_return;
   }
 
-  Header headers[] = {{"Content-Type", "text/event-stream; charset=utf-8"}};
-  if (!co_await ex.begin_stream(200, headers)) {
+  Header headers[] = {{"Content-Type", "text/event-stream; charset=utf-8"}, {"X-Request-Id", base_id}};
+  std::span<const Header> stream_headers(headers, c.enable_request_id_headers ? 2 : 1);
+  if (!co_await ex.begin_stream(200, stream_headers)) {
     engine_->abort(r);
     co_return;
   }

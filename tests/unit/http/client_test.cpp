@@ -81,7 +81,8 @@ TEST_F(ClientTest, FetchesAndReusesPooledConnections) {
       Header headers[] = {{"X-Test", "v" + std::to_string(i)}};
       std::string value = "v" + std::to_string(i);
       headers[0].value = value;
-      auto r = co_await client_->fetch(endpoint(),
+      Endpoint target_endpoint = endpoint();
+      auto r = co_await client_->fetch(target_endpoint,
                                        {.method = "POST", .target = "/echo", .headers = headers, .body = "payload"});
       EXPECT_TRUE(r) << r.error().to_string();
       if (r) out.push_back(std::move(*r));
@@ -101,7 +102,8 @@ TEST_F(ClientTest, ReadsServerSentEventsLineByLine) {
   start();
   auto lines = run_on(pool_.reactor(0), [this]() -> asio::awaitable<std::vector<std::string>> {
     std::vector<std::string> out;
-    auto r = co_await client_->send(endpoint(), {.target = "/sse"});
+    Endpoint target_endpoint = endpoint();
+    auto r = co_await client_->send(target_endpoint, {.target = "/sse"});
     EXPECT_TRUE(r);
     if (!r) co_return out;
     EXPECT_EQ(r->header("content-type"), "text/event-stream");
@@ -122,7 +124,8 @@ TEST_F(ClientTest, RetriesWhenThePooledConnectionWasClosed) {
   start();
   auto statuses = run_on(pool_.reactor(0), [this]() -> asio::awaitable<std::vector<int>> {
     std::vector<int> out;
-    auto a = co_await client_->fetch(endpoint(), {.target = "/x"});
+    Endpoint target_endpoint = endpoint();
+    auto a = co_await client_->fetch(target_endpoint, {.target = "/x"});
     out.push_back(a ? a->status : -1);
     co_return out;
   }());
@@ -137,7 +140,8 @@ TEST_F(ClientTest, RetriesWhenThePooledConnectionWasClosed) {
   ASSERT_TRUE(again) << again.error().to_string();
   server_ = std::move(*again);
   auto status = run_on(pool_.reactor(0), [this]() -> asio::awaitable<int> {
-    auto r = co_await client_->fetch(endpoint(), {.target = "/x"});
+    Endpoint target_endpoint = endpoint();
+    auto r = co_await client_->fetch(target_endpoint, {.target = "/x"});
     EXPECT_TRUE(r) << r.error().to_string();
     co_return r ? r->status : -1;
   }());
@@ -148,7 +152,8 @@ TEST_F(ClientTest, RetriesWhenThePooledConnectionWasClosed) {
 TEST_F(ClientTest, ConnectionCloseIsNotPooled) {
   start();
   run_on(pool_.reactor(0), [this]() -> asio::awaitable<void> {
-    auto r = co_await client_->fetch(endpoint(), {.target = "/close"});
+    Endpoint target_endpoint = endpoint();
+    auto r = co_await client_->fetch(target_endpoint, {.target = "/close"});
     EXPECT_TRUE(r);
     EXPECT_EQ(r->body, "bye");
   }());
@@ -160,7 +165,8 @@ TEST_F(ClientTest, ResponseTimeout) {
   options.response_timeout = 200ms;
   start({}, options);
   auto error = run_on(pool_.reactor(0), [this]() -> asio::awaitable<Result<BufferedResponse>> {
-    co_return co_await client_->fetch(endpoint(), {.target = "/hang"});
+    Endpoint target_endpoint = endpoint();
+    co_return co_await client_->fetch(target_endpoint, {.target = "/hang"});
   }());
   ASSERT_FALSE(error);
   EXPECT_EQ(error.error().code, ErrorCode::kTimeout) << error.error().to_string();
@@ -171,7 +177,8 @@ TEST_F(ClientTest, ConnectFailureNamesTheEndpoint) {
   uint16_t port = server_->port();
   server_->shutdown(1s);
   auto r = run_on(pool_.reactor(0), [this, port]() -> asio::awaitable<Result<BufferedResponse>> {
-    co_return co_await client_->fetch(Endpoint("127.0.0.1", port), {.target = "/"});
+    Endpoint target_endpoint = Endpoint("127.0.0.1", port);
+    co_return co_await client_->fetch(target_endpoint, {.target = "/"});
   }());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kIo);
@@ -222,9 +229,10 @@ TEST_F(TlsTest, VerifiesAgainstTheCaBundle) {
   co.tls.ca_file = (dir_ / "cert.pem").string();
   start(tls_server(), co);
   auto r = run_on(pool_.reactor(0), [this]() -> asio::awaitable<Result<BufferedResponse>> {
-    auto first = co_await client_->fetch(endpoint(true), {.method = "POST", .target = "/echo", .body = "secret"});
+    Endpoint target_endpoint = endpoint(true);
+    auto first = co_await client_->fetch(target_endpoint, {.method = "POST", .target = "/echo", .body = "secret"});
     if (!first) co_return first;
-    co_return co_await client_->fetch(endpoint(true), {.target = "/sse"});
+    co_return co_await client_->fetch(target_endpoint, {.target = "/sse"});
   }());
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->body, "data: {\"a\":1}\n\ndata: {\"a\":2}\n\ndata: [DONE]\n\n");
@@ -234,7 +242,8 @@ TEST_F(TlsTest, VerifiesAgainstTheCaBundle) {
 TEST_F(TlsTest, RejectsAnUntrustedServerUnlessInsecure) {
   start(tls_server(), {});
   auto r = run_on(pool_.reactor(0), [this]() -> asio::awaitable<Result<BufferedResponse>> {
-    co_return co_await client_->fetch(endpoint(true), {.target = "/x"});
+    Endpoint target_endpoint = endpoint(true);
+    co_return co_await client_->fetch(target_endpoint, {.target = "/x"});
   }());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("TLS handshake failed"), std::string::npos) << r.error().to_string();
@@ -245,7 +254,8 @@ TEST_F(TlsTest, RejectsAnUntrustedServerUnlessInsecure) {
   ASSERT_TRUE(c);
   std::unique_ptr<Client> client = std::move(*c);
   auto ok = run_on(pool_.reactor(1), [&]() -> asio::awaitable<int> {
-    auto x = co_await client->fetch(endpoint(true), {.target = "/x"});
+    Endpoint target_endpoint = endpoint(true);
+    auto x = co_await client->fetch(target_endpoint, {.target = "/x"});
     int status = x ? x->status : -1;
     client.reset();
     co_return status;

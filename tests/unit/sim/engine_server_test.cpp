@@ -119,7 +119,7 @@ TEST(EngineServerTest, RequestsQueueWhenTheBatchIsFull) {
   std::atomic<int> ok{0};
   for (int i = 0; i < 5; ++i) {
     clients.emplace_back([&, i] {
-      auto [t, events] = sim.stream("/v1/chat/completions", chat("request " + std::to_string(i), 30, true));
+      auto [t, events] = sim.stream("/v1/chat/completions", chat("request " + std::to_string(i), 100, true));
       if (!events.empty() && events.back() == "[DONE]") ++ok;
     });
   }

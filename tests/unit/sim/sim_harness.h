@@ -54,8 +54,9 @@ class SimHarness {
     uint16_t p = port(i);
     return run([this, p, method, target, body]() -> asio::awaitable<http::BufferedResponse> {
       http::Header headers[] = {{"Content-Type", "application/json"}};
-      auto r = co_await client_->fetch(http::Endpoint("127.0.0.1", p),
-                                       {.method = method, .target = target, .headers = headers, .body = body});
+      http::Endpoint endpoint("127.0.0.1", p);
+      auto r =
+          co_await client_->fetch(endpoint, {.method = method, .target = target, .headers = headers, .body = body});
       EXPECT_TRUE(r) << r.error().to_string();
       co_return r ? std::move(*r) : http::BufferedResponse{};
     }());
@@ -72,8 +73,8 @@ class SimHarness {
       auto t0 = std::chrono::steady_clock::now();
       double first = -1;
       std::vector<std::string> events;
-      auto r = co_await client_->send(http::Endpoint("127.0.0.1", p),
-                                      {.method = "POST", .target = target, .headers = headers, .body = body});
+      http::Endpoint endpoint("127.0.0.1", p);
+      auto r = co_await client_->send(endpoint, {.method = "POST", .target = target, .headers = headers, .body = body});
       EXPECT_TRUE(r);
       if (!r) co_return std::pair{first, events};
       for (;;) {
