@@ -136,6 +136,10 @@ std::optional<GenerationRequest> parse_generation(std::string_view body, Api api
     return std::nullopt;
   }
   if (max_completion) r.max_tokens = max_completion;
+  if (r.max_tokens && *r.max_tokens == 0) {
+    bad(e, "max_tokens must be at least 1, got 0.", max_completion ? "max_completion_tokens" : "max_tokens");
+    return std::nullopt;
+  }
   if (kind == EngineKind::kSglang && !r.max_tokens) {
     std::optional<uint32_t> max_new;
     if (!read_uint(j, "max_new_tokens", max_new, e)) return std::nullopt;
