@@ -1,0 +1,157 @@
+#include "apiserver/rest/api_handler.h"
+
+#include <openssl/crypto.h>
+
+#include "apiserver/rest/api_path.h"
+#include "apiserver/rest/discovery.h"
+#include "apiserver/rest/query_params.h"
+#include "apiserver/rest/response.h"
+#include "common/log.h"
+#include "common/version.h"
+
+namespace kthena::apiserver {
+namespace asio = http::asio;
+
+namespace {
+
+ApiStatus not_found_path() {
+  ApiStatus s;
+  s.code = 404;
+  s.reason = "NotFound";
+  s.message = "the server could not find the requested resource";
+  return s;
+}
+
+ApiStatus unauthorized() {
+  ApiStatus s;
+  s.code = 401;
+  s.reason = "Unauthorized";
+  s.message = "Unauthorized";
+  return s;
+}
+
+}  // namespace
+
+std::string version_json() {
+  return Json{{"major", "1"},
+              {"minor", "32"},
+              {"gitVersion", "v1.32.0+kthena"},
+              {"gitCommit", std::string(kGitCommit)},
+              {"gitTreeState", "clean"},
+              {"buildDate", "2025-01-01T00:00:00Z"},
+              {"goVersion", "go1.23.4"},
+              {"compiler", "gc"},
+              {"platform", "linux/amd64"}}
+      .dump();
+}
+
+ApiHandler::ApiHandler(const ServedResources& resources, ResourceHandler& resource_handler,
+                       const OpenApiDocuments& openapi, ApiHandlerOptions options)
+    : resources_(resources),
+      resource_handler_(resource_handler),
+      openapi_(openapi),
+      options_(std::move(options)),
+      requests_(options_.max_requests_per_client),
+      watches_(options_.max_watches_per_client) {}
+
+bool ApiHandler::authorized(const http::Exchange& exchange) const {
+  if (options_.token.empty()) return true;
+  std::string_view header = exchange.header("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || !http::iequals(header.substr(0, kBearer.size()), kBearer)) return false;
+  std::string_view token = header.substr(kBearer.size());
+  // Constant time, so the comparison leaks nothing about the token.
+  return token.size() == options_.token.size() && CRYPTO_memcmp(token.data(), options_.token.data(), token.size()) == 0;
+}
+
+asio::awaitable<void> ApiHandler::handle(http::Exchange& exchange) {
+  std::string failure;
+  try {
+    co_await route(exchange);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    spdlog::error("apiserver: {} {}: {}", exchange.method(), exchange.path(), failure);
+    if (!exchange.responded()) co_await respond_status(exchange, internal_error(failure));
+  }
+}
+
+asio::awaitable<void> ApiHandler::route(http::Exchange& exchange) {
+  std::string_view path = exchange.path();
+  if (path == "/healthz" || path == "/livez") {
+    co_return co_await respond_json(exchange, 200, "ok", {}, "text/plain; charset=utf-8");
+  }
+  if (path == "/readyz") {
+    bool ready = ready_.load();
+    co_return co_await respond_json(exchange, ready ? 200 : 503, ready ? "ok" : "not ready", {},
+                                    "text/plain; charset=utf-8");
+  }
+  if (!authorized(exchange)) co_return co_await respond_status(exchange, unauthorized());
+
+  auto query = QueryParams::parse(exchange.request().query());
+  if (!query) co_return co_await respond_status(exchange, bad_request(query.error().message));
+  bool watching = query->get("watch") == "true" || query->get("watch") == "1";
+  auto slot = watching ? watches_.acquire(exchange.remote_address()) : requests_.acquire(exchange.remote_address());
+  if (!slot) {
+    co_return co_await respond_status(exchange, too_many_requests("Too many requests, please try again later.", 1));
+  }
+
+  if (path == "/version" || path == "/version/") co_return co_await respond_json(exchange, 200, version_json());
+  if (path == "/openapi/v2") co_return co_await respond_status(exchange, not_found_path());
+  if (path.rfind("/openapi/v3", 0) == 0) co_return co_await openapi(exchange, path, exchange.request().query());
+
+  auto api_path = parse_api_path(path);
+  if (!api_path) co_return co_await respond_status(exchange, not_found_path());
+  if (exchange.method() != "GET" && api_path->level != ApiPath::Level::kResource) {
+    co_return co_await respond_status(exchange, method_not_allowed("the server does not allow this method on the "
+                                                                   "requested resource"));
+  }
+  switch (api_path->level) {
+    case ApiPath::Level::kGroupList: {
+      if (exchange.header("Accept").find("as=APIGroupDiscoveryList") != std::string_view::npos) {
+        auto body = aggregated_discovery(resources_, api_path->legacy).dump();
+        co_return co_await respond_json(exchange, 200, body, {}, std::string(kAggregatedDiscoveryContentType));
+      }
+      auto body =
+          api_path->legacy ? legacy_core_versions(std::string(exchange.header("Host"))) : legacy_group_list(resources_);
+      co_return co_await respond_json(exchange, 200, body.dump());
+    }
+    case ApiPath::Level::kGroup: {
+      auto body = legacy_group(resources_, api_path->group);
+      if (body.is_null()) co_return co_await respond_status(exchange, not_found_path());
+      co_return co_await respond_json(exchange, 200, body.dump());
+    }
+    case ApiPath::Level::kGroupVersion: {
+      if (api_path->legacy != api_path->group.empty()) co_return co_await respond_status(exchange, not_found_path());
+      auto body = resource_list(resources_, api_path->group, api_path->version);
+      if (body.is_null()) co_return co_await respond_status(exchange, not_found_path());
+      co_return co_await respond_json(exchange, 200, body.dump());
+    }
+    case ApiPath::Level::kResource:
+      co_return co_await resource_handler_.handle(exchange, *api_path, *query);
+  }
+}
+
+asio::awaitable<void> ApiHandler::openapi(http::Exchange& exchange, std::string_view path, std::string_view query) {
+  if (path == "/openapi/v3" || path == "/openapi/v3/") {
+    co_return co_await respond_json(exchange, 200, openapi_.index());
+  }
+  std::string gv(path.substr(std::string_view("/openapi/v3/").size()));
+  const auto* document = openapi_.find(gv);
+  if (document == nullptr) co_return co_await respond_status(exchange, not_found_path());
+  auto params = QueryParams::parse(query);
+  bool hashed = params && params->get("hash") == document->hash;
+  std::string etag = "\"" + document->hash + "\"";
+  // A request by the current hash may be cached forever: the hash changes with the document.
+  std::vector<http::Header> headers{{"Content-Type", "application/json"}, {"ETag", etag}};
+  if (hashed) {
+    headers.push_back({"Cache-Control", "public, immutable"});
+    headers.push_back({"Expires", "Thu, 31 Dec 2099 23:59:59 GMT"});
+  } else {
+    headers.push_back({"Cache-Control", "no-cache, private"});
+  }
+  (void)co_await exchange.respond(200, headers, document->body);
+}
+
+}  // namespace kthena::apiserver

@@ -1,0 +1,33 @@
+// The query string of a request, percent-decoded ("labelSelector=app%3Ddemo" -> labelSelector: "app=demo").
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace kthena::apiserver {
+
+class QueryParams {
+ public:
+  // kBadRequest for a malformed escape.
+  static Result<QueryParams> parse(std::string_view query);
+
+  // The first value of `name`, or "".
+  std::string get(std::string_view name) const;
+  bool has(std::string_view name) const;
+  // "true"/"1" -> true, "false"/"0"/"" -> false; anything else is kBadRequest naming the parameter.
+  Result<bool> flag(std::string_view name) const;
+  // A non-negative integer, nullopt when absent; kBadRequest when not a number.
+  Result<std::optional<int64_t>> integer(std::string_view name) const;
+
+ private:
+  std::multimap<std::string, std::string, std::less<>> values_;
+};
+
+// Percent-decodes `text`; '+' is a space in query strings (form encoding), kept as-is in paths.
+Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+}  // namespace kthena::apiserver

@@ -1,0 +1,140 @@
+// The API server in-process, driven by the real kubectl (kubectl-protocol.md). The resources here are shaped as the
+// kind registry describes them; the full model (schemas, OpenAPI, admission) is exercised by tests/e2e.
+#include "apiserver/api_server.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "unit/apiserver/storage/temp_dir.h"
+#include "unit/apiserver/support/command.h"
+#include "unit/apiserver/test_resources.h"
+
+namespace kthena::apiserver {
+namespace {
+
+using ::kthena::testing::CommandResult;
+using ::kthena::testing::run_command;
+using ::kthena::testing::TempDir;
+
+std::vector<ServedResource> test_model() {
+  std::vector<ServedResource> out;
+  for (auto info : {testing::namespaces_resource(), testing::configmaps_resource(), testing::pods_resource(),
+                    testing::modelservings_resource()}) {
+    ServedResource served{info, {}, {}};
+    if (info.kind == "ModelServing") {
+      served.printer_columns = {{"Replicas", "integer", "", "Total number of serving groups", 0, ".status.replicas"},
+                                {"Age", "date", "", "", 0, ".metadata.creationTimestamp"}};
+    }
+    out.push_back(std::move(served));
+  }
+  ResourceInfo secrets{"", "v1", "secrets", "secret", "Secret", "SecretList", true, false, std::nullopt, true, {}, {}};
+  out.push_back({secrets, {}, {}});
+  return out;
+}
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ApiServerOptions options;
+    options.data_dir = dir_.path() / "data";
+    options.listen = "127.0.0.1:0";
+    auto server = ApiServer::start(options, ApiModel{test_model(), {}, nullptr, nullptr});
+    ASSERT_TRUE(server) << server.error().to_string();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    if (server_) server_->shutdown();
+  }
+  std::string write(const std::string& name, const std::string& text) {
+    auto path = dir_.path() / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+  CommandResult kubectl(const std::string& args) {
+    return run_command("kubectl --kubeconfig " + server_->kubeconfig_path().string() + " --cache-dir " +
+                       (dir_.path() / "cache").string() + " " + args);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ApiServer> server_;
+};
+
+TEST_F(ApiServerTest, KubectlVersionAndNamespaces) {
+  auto version = kubectl("version");
+  EXPECT_EQ(version.exit_code, 0) << version.out;
+  EXPECT_NE(version.out.find("Server Version: v1.32.0+kthena"), std::string::npos) << version.out;
+  auto namespaces = kubectl("get ns");
+  EXPECT_EQ(namespaces.exit_code, 0) << namespaces.out;
+  EXPECT_NE(namespaces.out.find("default"), std::string::npos) << namespaces.out;
+  EXPECT_NE(namespaces.out.find("kthena-system"), std::string::npos) << namespaces.out;
+  EXPECT_NE(namespaces.out.find("Active"), std::string::npos) << namespaces.out;
+}
+
+TEST_F(ApiServerTest, KubectlCreateConfigmapSendsProtobuf) {
+  auto created = kubectl("create configmap cm2 --from-literal=k=v");
+  ASSERT_EQ(created.exit_code, 0) << created.out;
+  EXPECT_NE(created.out.find("configmap/cm2 created"), std::string::npos) << created.out;
+  auto got = kubectl("get cm cm2 -o jsonpath='{.data.k}'");
+  EXPECT_EQ(got.out, "v");
+  auto again = kubectl("create configmap cm2 --from-literal=k=v");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.out.find("configmaps \"cm2\" already exists"), std::string::npos) << again.out;
+  auto secret = kubectl("create secret generic s1 --from-literal=pw=hi!");
+  ASSERT_EQ(secret.exit_code, 0) << secret.out;
+  auto data = kubectl("get secret s1 -o jsonpath='{.data.pw}'");
+  EXPECT_EQ(data.out, "aGkh");
+  auto ns = kubectl("create namespace team");
+  EXPECT_EQ(ns.exit_code, 0) << ns.out;
+}
+
+TEST_F(ApiServerTest, RequestsWithoutTheTokenAreUnauthorizedButHealthIsOpen) {
+  std::string text = run_command("cat " + server_->kubeconfig_path().string()).out;
+  auto pos = text.find("token: ");
+  ASSERT_NE(pos, std::string::npos);
+  text = text.substr(0, pos) + "token: wrong-token-0123456789\n" + text.substr(text.find('\n', pos) + 1);
+  auto config = write("no-token", text);
+  auto denied =
+      run_command("kubectl --kubeconfig " + config + " --cache-dir " + (dir_.path() / "cache2").string() + " get ns");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.out.find("You must be logged in to the server"), std::string::npos) << denied.out;
+  auto health = run_command("curl -sk " + server_->url() + "/healthz");
+  EXPECT_EQ(health.out, "ok");
+  auto version = run_command("curl -sk -o /dev/null -w '%{http_code}' " + server_->url() + "/version");
+  EXPECT_EQ(version.out, "401");
+}
+
+TEST_F(ApiServerTest, CustomResourcesThroughKubectl) {
+  std::string manifest = R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelServing",
+    "metadata":{"name":"demo","labels":{"app":"demo"}},"spec":{"replicas":1}})";
+  auto applied = kubectl("apply --validate=false -f " + write("ms.json", manifest));
+  ASSERT_EQ(applied.exit_code, 0) << applied.out;
+  EXPECT_NE(applied.out.find("modelserving.workload.serving.volcano.sh/demo created"), std::string::npos)
+      << applied.out;
+  auto table = kubectl("get modelservings");
+  EXPECT_EQ(table.exit_code, 0) << table.out;
+  EXPECT_NE(table.out.find("REPLICAS"), std::string::npos) << table.out;
+  auto scaled = kubectl("scale modelserving demo --replicas=3");
+  EXPECT_EQ(scaled.exit_code, 0) << scaled.out;
+  EXPECT_EQ(kubectl("get modelserving demo -o jsonpath='{.spec.replicas}'").out, "3");
+  auto labelled = kubectl("label modelserving demo tier=gold");
+  EXPECT_EQ(labelled.exit_code, 0) << labelled.out;
+  EXPECT_EQ(kubectl("get modelservings -l tier=gold -o name").out, "modelserving.workload.serving.volcano.sh/demo\n");
+  auto smp = kubectl("patch modelserving demo -p '{\"spec\":{\"replicas\":2}}'");
+  EXPECT_EQ(smp.exit_code, 1);
+  EXPECT_NE(smp.out.find("application/strategic-merge-patch+json is not supported"), std::string::npos) << smp.out;
+  auto merge = kubectl("patch modelserving demo --type=merge -p '{\"spec\":{\"replicas\":2}}'");
+  EXPECT_EQ(merge.exit_code, 0) << merge.out;
+  auto status = kubectl("patch modelserving demo --subresource=status --type=merge -p '{\"status\":{\"replicas\":2}}'");
+  EXPECT_EQ(status.exit_code, 0) << status.out;
+  EXPECT_NE(kubectl("get modelservings").out.find("demo   2"), std::string::npos);
+  auto deleted = kubectl("delete modelserving demo");
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.out;
+  auto gone = kubectl("get modelserving demo");
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.out.find("modelservings.workload.serving.volcano.sh \"demo\" not found"), std::string::npos)
+      << gone.out;
+}
+
+}  // namespace
+}  // namespace kthena::apiserver
