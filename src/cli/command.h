@@ -20,6 +20,7 @@ extern const size_t kCommandCount;
 
 void add_version_command(CLI::App& app, int& exit_code);
 void add_crds_command(CLI::App& app, int& exit_code);
+void add_validate_command(CLI::App& app, int& exit_code);
 void add_engine_sim_command(CLI::App& app, int& exit_code);
 
 }  // namespace kthena::cli

@@ -5,6 +5,7 @@ namespace kthena::cli {
 const CommandEntry kCommands[] = {
     {"version", &add_version_command},
     {"crds", &add_crds_command},
+    {"validate", &add_validate_command},
     {"engine-sim", &add_engine_sim_command},
 };
 const size_t kCommandCount = sizeof(kCommands) / sizeof(kCommands[0]);

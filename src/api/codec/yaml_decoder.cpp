@@ -272,7 +272,11 @@ Result<std::vector<Document>> decode_documents(std::string_view text, std::strin
     int line = 1;
     for (size_t j = 0; j < i; ++j) line += text[j] == '\n';
     auto value = decode_json(text.substr(text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0), source);
-    if (!value) return tl::unexpected(value.error());
+    if (!value) {
+      // Flow-style YAML (`{name: x}`) also starts with a brace: accept it as YAML, else report JSON's error.
+      if (auto yaml = decode_yaml(text, source)) return yaml;
+      return tl::unexpected(value.error());
+    }
     std::vector<Document> docs;
     docs.push_back(Document{std::move(*value), line});
     return docs;

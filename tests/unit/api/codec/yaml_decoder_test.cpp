@@ -184,7 +184,8 @@ TEST(YamlDecoder, SniffsJson) {
   auto docs = decode_documents("  {\"a\": 1.0, \"b\": \"x\"}", "t.json");
   ASSERT_TRUE(docs.has_value());
   EXPECT_TRUE((*docs)[0].value["a"].is_number_float());
-  EXPECT_EQ(error_of("{\"a\": 1,}").rfind("t.yaml:1:", 0), 0u);
+  EXPECT_EQ(error_of("{\"a\": [1}").rfind("t.yaml:1:", 0), 0u);
+  EXPECT_EQ(one("{a: 1, b: [x]}"), (Json{{"a", 1}, {"b", {"x"}}}));  // flow YAML
 }
 
 TEST(YamlDecoder, DeepNestingIsAnError) {
