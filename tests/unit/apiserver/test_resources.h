@@ -34,10 +34,16 @@ inline ResourceInfo modelservings_resource() {
           {}};
 }
 
+inline ResourceInfo leases_resource() {
+  return {"coordination.k8s.io", "v1", "leases", "lease", "Lease", "LeaseList", true, false,
+          std::nullopt,          true, {},       {}};
+}
+
 struct TestResources {
   std::map<std::pair<std::string, std::string>, ResourceInfo> by_key;
   TestResources() {
-    for (auto r : {namespaces_resource(), configmaps_resource(), pods_resource(), modelservings_resource()}) {
+    for (auto r :
+         {namespaces_resource(), configmaps_resource(), pods_resource(), modelservings_resource(), leases_resource()}) {
       by_key[{r.group, r.resource}] = r;
     }
   }
