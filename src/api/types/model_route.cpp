@@ -156,6 +156,7 @@ Result<ModelRoute> decode_model_route(const Json& object) {
   const Json* spec = member(object, "spec");
   if (spec == nullptr) return fail(ErrorCode::kInvalid, "Required value", "spec");
   if (auto ok = expect_object(*spec, sp, false); !ok) return fail(ok.error());
+  out.spec_json = *spec;
   auto model_name = read_string(*spec, "modelName", sp);
   if (!model_name) return fail(model_name.error());
   out.spec.model_name = model_name->value_or("");

@@ -68,6 +68,7 @@ struct ModelRouteSpec {
 struct ModelRoute {
   ObjectMeta metadata;
   ModelRouteSpec spec;
+  Json spec_json;  // the spec as admitted, for configuration dumps
 };
 
 Result<ModelRoute> decode_model_route(const Json& object);

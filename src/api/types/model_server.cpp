@@ -83,6 +83,7 @@ Result<ModelServer> decode_model_server(const Json& object) {
   const Json* spec = member(object, "spec");
   if (spec == nullptr) return fail(ErrorCode::kInvalid, "Required value", "spec");
   if (auto ok = expect_object(*spec, sp, false); !ok) return fail(ok.error());
+  out.spec_json = *spec;
 
   auto model = read_string(*spec, "model", sp);
   if (!model) return fail(model.error());

@@ -59,6 +59,7 @@ struct ModelServerSpec {
 struct ModelServer {
   ObjectMeta metadata;
   ModelServerSpec spec;
+  Json spec_json;  // the spec as admitted, for configuration dumps
 };
 
 Result<ModelServer> decode_model_server(const Json& object);

@@ -8,10 +8,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/types/model_server.h"
 #include "api/types/pod.h"
+#include "http/endpoint.h"
 
 namespace kthena::router {
 
@@ -39,12 +41,21 @@ struct Endpoint {
   int32_t metrics_port = 0;                                   // that ModelServer's workload port
   std::vector<std::string> models;                            // from the engine's /v1/models, sorted
   std::vector<std::string> model_servers;                     // "ns/name" of every ModelServer selecting it
+  // Where to send requests, per workload port of the ModelServers that select the pod (usually one).
+  std::vector<std::pair<int32_t, http::Endpoint>> upstreams;
   std::shared_ptr<EndpointStats> stats;
 
   const std::string& name() const { return pod->metadata.name; }
   const std::string& namespace_name() const { return pod->metadata.namespace_name; }
   uint32_t id() const { return stats->pod_id; }
   bool serves_model(std::string_view model) const;
+  // The upstream address for a ModelServer workload `port`, or null when no selecting ModelServer uses that port.
+  const http::Endpoint* upstream(int32_t port) const {
+    for (const auto& [p, e] : upstreams) {
+      if (p == port) return &e;
+    }
+    return nullptr;
+  }
 };
 
 }  // namespace kthena::router

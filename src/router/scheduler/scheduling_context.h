@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -31,6 +32,7 @@ class SchedulerObserver {
 
 // Reusable per-thread buffers for scheduling.
 struct SchedulingScratch {
+  std::string prompt;  // the prompt string of the request being scheduled
   std::vector<const Endpoint*> candidates;
   std::vector<const Endpoint*> filtered;
   std::vector<int32_t> plugin_scores;

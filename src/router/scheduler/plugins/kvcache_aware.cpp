@@ -79,7 +79,9 @@ std::optional<TokenizeCall> KvCacheAware::tokenize_call(const SchedulingContext&
     const Endpoint* e = candidates[(start + k) % candidates.size()];
     if (e->ip.empty()) continue;
     int32_t port = e->engine == api::InferenceEngine::kVllm ? args_.vllm_tokenizer_port : args_.sglang_tokenizer_port;
-    return TokenizeCall{e, port, tokenize_body(e->engine, ctx.model, *ctx.prompt_parts)};
+    // The engine knows its served model, not necessarily the client-facing name upstream sends it.
+    std::string_view model = ctx.upstream_model.empty() ? ctx.model : ctx.upstream_model;
+    return TokenizeCall{e, port, tokenize_body(e->engine, model, *ctx.prompt_parts)};
   }
   return std::nullopt;
 }

@@ -1,0 +1,192 @@
+#include "router/control/control_plane.h"
+
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/log.h"
+
+namespace kthena::router {
+
+struct LoopTimers {
+  explicit LoopTimers(http::asio::io_context& context) : watch(context), scrape(context) {}
+  boost::asio::steady_timer watch;
+  boost::asio::steady_timer scrape;
+};
+
+namespace {
+
+std::optional<std::filesystem::file_time_type> mtime(const std::string& path) {
+  std::error_code ec;
+  auto t = std::filesystem::last_write_time(path, ec);
+  if (ec) return std::nullopt;
+  return t;
+}
+
+// Sleeps on `timer`; stop() cancels it.
+http::asio::awaitable<void> pause(boost::asio::steady_timer& timer, std::chrono::nanoseconds d) {
+  timer.expires_after(d);
+  boost::system::error_code ec;
+  co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+}
+
+}  // namespace
+
+ControlPlane::ControlPlane(ControlOptions options, http::Reactor& reactor, MetricsRegistry& metrics)
+    : options_(std::move(options)),
+      reactor_(reactor),
+      metrics_(metrics),
+      cluster_(/*assume_running_when_absent=*/!options_.static_file.empty()),
+      timers_(std::make_unique<LoopTimers>(reactor.context())) {
+  env_.prefix_index = [this](size_t capacity) {
+    if (prefix_index_ == nullptr || prefix_index_->capacity_per_pod() != capacity) {
+      // Each index has its own writer thread, hence its own metric shard.
+      MetricShard& shard = metrics_.new_shard();
+      prefix_index_ = std::make_shared<PrefixIndex>(
+          capacity, [&shard](const std::string& model) { shard.add(Metric::kPrefixEvictions, {model}); });
+      prefix_index_for_metrics_.store(prefix_index_);
+    }
+    return prefix_index_;
+  };
+  env_.kv_block_index = [this] { return kv_index_; };
+  metrics_.add_callback_gauge("kthena_router_prefix_cache_entries", "Blocks held in the prefix cache (all pods).",
+                              [this] {
+                                auto index = prefix_index_for_metrics_.load();
+                                return index ? static_cast<double>(index->entries()) : 0.0;
+                              });
+}
+
+ControlPlane::~ControlPlane() {
+  stop();
+}
+
+Result<std::unique_ptr<ControlPlane>> ControlPlane::create(ControlOptions options, http::Reactor& reactor,
+                                                           MetricsRegistry& metrics) {
+  auto plane = std::make_unique<ControlPlane>(std::move(options), reactor, metrics);
+  auto client = http::Client::create(reactor.executor());
+  if (!client) return fail(client.error());
+  plane->client_ = std::move(*client);
+  plane->scraper_ = std::make_unique<Scraper>(*plane->client_);
+  if (auto ok = plane->load_config(); !ok) return fail(ok.error());
+  if (auto ok = plane->load_static(); !ok) return fail(ok.error());
+  plane->publish();
+  return plane;
+}
+
+Result<void> ControlPlane::load_config() {
+  RouterConfig config;
+  if (options_.config_file.empty()) {
+    config = default_router_config();
+  } else {
+    config_mtime_ = mtime(options_.config_file);
+    auto loaded = load_router_config(options_.config_file);
+    if (!loaded) return fail(loaded.error());
+    config = std::move(*loaded);
+  }
+  for (const std::string& w : config.warnings) spdlog::warn("router configuration: {}", w);
+  auto scheduler = Scheduler::create(config.scheduler, env_);
+  if (!scheduler) {
+    Error e = scheduler.error();
+    if (!options_.config_file.empty()) e.message = options_.config_file + ": " + e.message;
+    return fail(std::move(e));
+  }
+  scheduler_ = std::move(*scheduler);
+  config_ = std::make_shared<const RouterConfig>(std::move(config));
+  return {};
+}
+
+Result<void> ControlPlane::load_static() {
+  if (options_.static_file.empty()) return {};
+  static_mtime_ = mtime(options_.static_file);
+  auto objects = load_static_file(options_.static_file);
+  if (!objects) return fail(objects.error());
+  spdlog::info("static file {}: {} ModelRoutes, {} ModelServers, {} Pods", options_.static_file, objects->routes.size(),
+               objects->servers.size(), objects->pods.size());
+  cluster_.replace(std::move(objects->routes), std::move(objects->servers), std::move(objects->pods));
+  return {};
+}
+
+void ControlPlane::publish() {
+  std::shared_ptr<RouterSnapshot> snap = cluster_.build();
+  snap->scheduler = scheduler_;
+  snap->config = config_;
+  snap->ready = ready_;
+  snap->generation = ++generation_;
+  for (uint32_t id : cluster_.take_removed_pods()) {
+    if (prefix_index_ != nullptr) prefix_index_->remove_pod(id);
+  }
+  slot_.publish(std::move(snap));
+}
+
+void ControlPlane::start() {
+  auto run = [this](http::asio::awaitable<void> loop) {
+    loops_running_.fetch_add(1);
+    boost::asio::co_spawn(reactor_.executor(), std::move(loop), [this](std::exception_ptr e) {
+      if (e) spdlog::error("router control loop ended with an exception");
+      loops_running_.fetch_sub(1);
+    });
+  };
+  run(watch_loop());
+  run(scrape_loop());
+}
+
+void ControlPlane::stop() {
+  if (loops_running_.load() == 0) return;
+  // A scrape pass in progress finishes (each request is bounded by 5 s); the pauses end at once.
+  boost::asio::post(reactor_.executor(), [this] {
+    stopping_ = true;
+    timers_->watch.cancel();
+    timers_->scrape.cancel();
+  });
+  while (loops_running_.load() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+http::asio::awaitable<void> ControlPlane::watch_loop() {
+  for (;;) {
+    co_await pause(timers_->watch, options_.watch_interval);
+    if (stopping_) co_return;
+    bool changed = false;
+    if (!options_.config_file.empty() && mtime(options_.config_file) != config_mtime_) {
+      if (auto ok = load_config(); ok) {
+        spdlog::info("router configuration {} reloaded", options_.config_file);
+        changed = true;
+      } else {
+        reload_failures_.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("router configuration not reloaded, keeping the previous one: {}", ok.error().to_string());
+      }
+    }
+    if (!options_.static_file.empty() && mtime(options_.static_file) != static_mtime_) {
+      if (auto ok = load_static(); ok) {
+        changed = true;
+      } else {
+        reload_failures_.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("static file not reloaded, keeping the previous objects: {}", ok.error().to_string());
+      }
+    }
+    if (changed) publish();
+  }
+}
+
+http::asio::awaitable<void> ControlPlane::scrape_loop() {
+  for (;;) {
+    std::shared_ptr<const RouterSnapshot> snap = current();
+    Scraper::PassResult result = co_await scraper_->scrape(*snap);
+    bool changed = false;
+    for (auto& [key, models] : result.models) changed |= cluster_.set_models(key, std::move(models));
+    if (!ready_) {
+      ready_ = true;  // the first full pass is done
+      changed = true;
+    }
+    scraper_->retain(*snap);
+    if (changed) publish();
+    if (stopping_) co_return;
+    co_await pause(timers_->scrape, options_.scrape_interval);
+    if (stopping_) co_return;
+  }
+}
+
+}  // namespace kthena::router

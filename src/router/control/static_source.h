@@ -1,0 +1,28 @@
+// `kthena router --static FILE`: a router without a cluster. The file is a multi-document YAML (or JSON) stream of
+// ModelRoute, ModelServer and Pod objects — `kubectl get pods -o yaml` output (a List) works as is. Each object
+// goes through the same admission rules as the API server's, so a file gets the errors `kthena validate` gives.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/types/model_route.h"
+#include "api/types/model_server.h"
+#include "api/types/pod.h"
+#include "common/result.h"
+
+namespace kthena::router {
+
+struct StaticObjects {
+  std::vector<api::ModelRoute> routes;
+  std::vector<api::ModelServer> servers;
+  std::vector<api::Pod> pods;
+};
+
+// Errors name the source and the line of the offending document: "routes.yaml:14: ModelRoute default/x:
+// spec.rules[0].targetModels: Required value".
+Result<StaticObjects> parse_static_objects(std::string_view text, std::string_view source);
+Result<StaticObjects> load_static_file(const std::string& path);
+
+}  // namespace kthena::router

@@ -1,0 +1,66 @@
+#include "router/observability/access_log.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace kthena::router {
+
+std::optional<bool> parse_go_bool(std::string_view t) {
+  if (t == "1" || t == "t" || t == "T" || t == "TRUE" || t == "true" || t == "True") return true;
+  if (t == "0" || t == "f" || t == "F" || t == "FALSE" || t == "false" || t == "False") return false;
+  return std::nullopt;
+}
+
+AccessLogSettings AccessLogSettings::from_environment(std::string* warnings) {
+  AccessLogSettings s;
+  if (const char* v = std::getenv("ACCESS_LOG_ENABLED"); v != nullptr && *v != '\0') {
+    if (auto b = parse_go_bool(v)) {
+      s.enabled = *b;
+    } else if (warnings) {
+      *warnings += fmt::format("ACCESS_LOG_ENABLED=\"{}\" is not a boolean; keeping true. ", v);
+    }
+  }
+  if (const char* v = std::getenv("ACCESS_LOG_FORMAT"); v != nullptr) s.json = std::string_view(v) == "json";
+  if (const char* v = std::getenv("ACCESS_LOG_OUTPUT"); v != nullptr && *v != '\0') s.output = v;
+  return s;
+}
+
+Result<std::shared_ptr<AccessLogSink>> AccessLogSink::open(const AccessLogSettings& settings) {
+  if (settings.output == "stdout") return std::make_shared<AccessLogSink>(1, false, settings.json);
+  if (settings.output == "stderr") return std::make_shared<AccessLogSink>(2, false, settings.json);
+  int fd = ::open(settings.output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return fail(ErrorCode::kIo, fmt::format("cannot open access log {}: {}", settings.output, std::strerror(errno)),
+                "ACCESS_LOG_OUTPUT");
+  }
+  return std::make_shared<AccessLogSink>(fd, true, settings.json);
+}
+
+AccessLogSink::~AccessLogSink() {
+  if (owned_) ::close(fd_);
+}
+
+void AccessLogSink::write(std::string_view lines) {
+  while (!lines.empty()) {
+    size_t take = lines.size();
+    if (take > PIPE_BUF) {
+      size_t cut = lines.rfind('\n', PIPE_BUF - 1);
+      take = cut == std::string_view::npos ? PIPE_BUF : cut + 1;
+    }
+    ssize_t n = ::write(fd_, lines.data(), take);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // a full disk or closed pipe must not stop serving
+    }
+    lines.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+}  // namespace kthena::router

@@ -1,0 +1,110 @@
+#include "router/observability/access_log_entry.h"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "router/request/body_editor.h"
+
+namespace kthena::router {
+
+std::string rfc3339_nano(std::chrono::system_clock::time_point t) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
+  long fraction = static_cast<long>(ns % 1'000'000'000);
+  if (fraction < 0) {
+    fraction += 1'000'000'000;
+    --seconds;
+  }
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if (fraction != 0) {
+    std::string digits = fmt::format("{:09}", fraction);
+    while (digits.back() == '0') digits.pop_back();
+    out += "." + digits;
+  }
+  out += "Z";
+  return out;
+}
+
+void append_text(const AccessLogEntry& e, std::string& out) {
+  out += fmt::format("[{}] \"{} {} {}\" {}", rfc3339_nano(e.start), e.method, e.path, e.protocol, e.status_code);
+  if (!e.error_type.empty() || !e.error_message.empty())
+    out += fmt::format(" error={}:{}", e.error_type, e.error_message);
+  auto field = [&out](std::string_view name, const std::string& value) {
+    if (value.empty()) return;
+    out += ' ';
+    out += name;
+    out += '=';
+    out += value;
+  };
+  field("model_name", e.model_name);
+  field("model_route", e.model_route);
+  field("model_server", e.model_server);
+  field("selected_pod", e.selected_pod);
+  field("request_id", e.request_id);
+  field("backend_type", e.backend_type);
+  field("backend_name", e.backend_name);
+  field("upstream_model", e.upstream_model);
+  if (e.upstream_status_code != 0) out += fmt::format(" upstream_status_code={}", e.upstream_status_code);
+  if (e.upstream_attempts != 0) out += fmt::format(" upstream_attempts={}", e.upstream_attempts);
+  field("error_origin", e.error_origin);
+  field("gateway", e.gateway);
+  field("http_route", e.http_route);
+  field("inference_pool", e.inference_pool);
+  if (e.input_tokens > 0 || e.output_tokens > 0) out += fmt::format(" tokens={}/{}", e.input_tokens, e.output_tokens);
+  out += fmt::format(" timings={}ms({}+{}+{})\n", e.duration_total_ms, e.duration_request_processing_ms,
+                     e.duration_upstream_processing_ms, e.duration_response_processing_ms);
+}
+
+void append_json(const AccessLogEntry& e, std::string& out) {
+  auto str = [&out](std::string_view name, const std::string& value, bool omit_empty) {
+    if (omit_empty && value.empty()) return;
+    out += ",\"";
+    out += name;
+    out += "\":";
+    append_json_string(out, value);
+  };
+  auto num = [&out](std::string_view name, int64_t value, bool omit_zero) {
+    if (omit_zero && value == 0) return;
+    out += fmt::format(",\"{}\":{}", name, value);
+  };
+  out += "{\"timestamp\":";
+  append_json_string(out, rfc3339_nano(e.start));
+  str("method", e.method, false);
+  str("path", e.path, false);
+  str("protocol", e.protocol, false);
+  num("status_code", e.status_code, false);
+  if (!e.error_type.empty() || !e.error_message.empty()) {
+    out += ",\"error\":{\"type\":";
+    append_json_string(out, e.error_type);
+    out += ",\"message\":";
+    append_json_string(out, e.error_message);
+    out += "}";
+  }
+  str("model_name", e.model_name, false);
+  str("model_route", e.model_route, true);
+  str("model_server", e.model_server, true);
+  str("selected_pod", e.selected_pod, true);
+  str("request_id", e.request_id, true);
+  str("backend_type", e.backend_type, true);
+  str("backend_name", e.backend_name, true);
+  str("upstream_model", e.upstream_model, true);
+  num("upstream_status_code", e.upstream_status_code, true);
+  num("upstream_attempts", e.upstream_attempts, true);
+  str("error_origin", e.error_origin, true);
+  str("gateway", e.gateway, true);
+  str("http_route", e.http_route, true);
+  str("inference_pool", e.inference_pool, true);
+  num("input_tokens", e.input_tokens, true);
+  num("output_tokens", e.output_tokens, true);
+  num("duration_total", e.duration_total_ms, false);
+  num("duration_request_processing", e.duration_request_processing_ms, false);
+  num("duration_upstream_processing", e.duration_upstream_processing_ms, false);
+  num("duration_response_processing", e.duration_response_processing_ms, false);
+  out += "}\n";
+}
+
+}  // namespace kthena::router

@@ -1,0 +1,202 @@
+#include "router/pd/pd_proxy.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "router/pipeline/cancellation.h"
+#include "router/pipeline/response_forwarder.h"
+#include "router/pipeline/upstream_call.h"
+#include "router/pipeline/upstream_request.h"
+#include "router/request/body_editor.h"
+#include "router/util/ascii.h"
+
+namespace kthena::router {
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+void phase_metric(RequestState& st, Metric m, bool ok, SteadyClock::time_point start) {
+  st.w.metrics().observe(m, {st.model_label, st.path, ok ? "200" : "500"}, Seconds(SteadyClock::now() - start).count());
+}
+
+bool is_2xx(int status) {
+  return status >= 200 && status < 300;
+}
+
+// Streams are recognised by the decode response's media type here, not by the request (upstream's rule for PD).
+bool streaming_response(const http::ClientResponse& r) {
+  std::string_view type = r.header("content-type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return iequals(type, "text/event-stream") || iequals(type, "application/x-ndjson");
+}
+
+struct PairOutcome {
+  bool ok = false;
+  std::string error;
+};
+
+// POSTs the prefill body; its answer is read whole (nixl needs its kv_transfer_params).
+http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpoint& pod, std::string_view body) {
+  InFlight in_flight(st, pod);
+  SteadyClock::time_point start = SteadyClock::now();
+  auto response = co_await send_upstream(st, pod, body, std::nullopt);
+  if (!response) {
+    phase_metric(st, Metric::kPrefillDuration, false, start);
+    co_return fail(response.error());
+  }
+  if (!is_2xx(response->status())) {
+    response->abort();
+    phase_metric(st, Metric::kPrefillDuration, false, start);
+    co_return fail(ErrorCode::kUnavailable, fmt::format("prefill answered {}", response->status()));
+  }
+  auto all = co_await response->read_all();
+  phase_metric(st, Metric::kPrefillDuration, all.has_value(), start);
+  co_return all;
+}
+
+// Sends the decode body and forwards its answer; `answered` turns true once the client got a response head.
+http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod, std::string_view body,
+                                          bool& answered) {
+  InFlight in_flight(st, pod);
+  SteadyClock::time_point start = SteadyClock::now();
+  auto response = co_await send_upstream(st, pod, body, std::nullopt);
+  if (!response) {
+    phase_metric(st, Metric::kDecodeDuration, false, start);
+    co_return PairOutcome{false, response.error().message};
+  }
+  st.log.upstream_status_code = response->status();
+  if (!is_2xx(response->status())) {
+    response->abort();
+    phase_metric(st, Metric::kDecodeDuration, false, start);
+    co_return PairOutcome{false, fmt::format("decode answered {}", response->status())};
+  }
+  answered = true;
+  ForwardResult forwarded = co_await forward_response(st, *response, streaming_response(*response),
+                                                      SseUsageFilter::Mode::kDecode, st.injected_usage);
+  phase_metric(st, Metric::kDecodeDuration, forwarded.complete, start);
+  if (forwarded.usage.found) st.output_tokens = forwarded.usage.completion_tokens;
+  co_return PairOutcome{forwarded.complete, forwarded.complete ? "" : "the decode stream broke off"};
+}
+
+http::asio::awaitable<PairOutcome> sequential(RequestState& st, const Endpoint& d, const Endpoint& p, bool nixl,
+                                              bool& answered) {
+  auto prefilled = co_await prefill(st, p, st.prefill_body);
+  if (!prefilled) co_return PairOutcome{false, "prefill: " + prefilled.error().message};
+  if (!nixl) co_return co_await decode(st, d, st.upstream_view, answered);
+  std::string params = kv_transfer_params_of(st.w.json(), *prefilled);
+  std::string body = with_members(st.upstream_view, "\"kv_transfer_params\":" + params);
+  co_return co_await decode(st, d, body, answered);
+}
+
+// SGLang: prefill and decode at once, paired by a fresh bootstrap room; the prefill's bootstrap server is on the
+// prefill pod's IP. A decode failure cancels the prefill; the attempt waits for the prefill either way.
+http::asio::awaitable<PairOutcome> concurrent(RequestState& st, const Endpoint& d, const Endpoint& p, bool& answered) {
+  int64_t room = st.w.rng().int63();
+  std::string prefill_body = with_members(st.prefill_body, fmt::format("\"bootstrap_room\":{}", room));
+  std::string bootstrap_host;
+  append_json_string(bootstrap_host, p.ip);
+  std::string decode_body =
+      with_members(st.upstream_view, fmt::format("\"bootstrap_room\":{},\"bootstrap_host\":{}", room, bootstrap_host));
+
+  auto executor = co_await boost::asio::this_coro::executor;
+  boost::asio::cancellation_signal cancel_prefill;
+  boost::asio::steady_timer prefill_done(executor, SteadyClock::time_point::max());
+  bool prefill_finished = false;
+  Result<std::string> prefill_result = fail(ErrorCode::kInternal, "prefill did not run");
+  boost::asio::co_spawn(
+      executor, [&]() -> http::asio::awaitable<void> { prefill_result = co_await prefill(st, p, prefill_body); },
+      boost::asio::bind_cancellation_slot(cancel_prefill.slot(), [&](std::exception_ptr) {
+        prefill_finished = true;
+        prefill_done.cancel();
+      }));
+
+  PairOutcome outcome = co_await decode(st, d, decode_body, answered);
+  if (!outcome.ok || co_await cancelled()) cancel_prefill.emit(boost::asio::cancellation_type::terminal);
+  // The prefill coroutine uses this frame: wait for it even if this request is being cancelled.
+  co_await boost::asio::this_coro::reset_cancellation_state();
+  while (!prefill_finished) {
+    boost::system::error_code ec;
+    co_await prefill_done.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+  if (outcome.ok && !prefill_result) outcome = PairOutcome{false, "prefill: " + prefill_result.error().message};
+  co_return outcome;
+}
+
+http::asio::awaitable<void> attempts(RequestState& st, bool& answered, bool& succeeded) {
+  st.upstream_started = SteadyClock::now();
+  ConnectorKind kind = st.server->connector;
+  for (size_t i = 0; i < st.picked.pair_count; ++i) {
+    const Endpoint* d = st.picked.decode[i];
+    const Endpoint* p = st.picked.prefill[i];
+    if (p == nullptr) continue;
+    if (co_await cancelled()) break;
+    st.log.upstream_attempts = static_cast<int>(i + 1);
+    PairOutcome outcome;
+    switch (kind) {
+      case ConnectorKind::kSglang:
+        outcome = co_await concurrent(st, *d, *p, answered);
+        break;
+      case ConnectorKind::kNixl:
+      case ConnectorKind::kMooncake:
+        outcome = co_await sequential(st, *d, *p, true, answered);
+        break;
+      case ConnectorKind::kHttp:
+      case ConnectorKind::kLmcache:
+        outcome = co_await sequential(st, *d, *p, false, answered);
+        break;
+    }
+    if (outcome.ok) {
+      st.log.selected_pod.clear();  // upstream leaves it empty in PD mode
+      const Endpoint* pair[] = {d, p};
+      st.snap.scheduler->on_success(st.sched, pair);
+      succeeded = true;
+      break;
+    }
+    st.log.error_message = outcome.error;
+    // Once the client has a response head, another pair would send it a second answer: stop here (upstream tries
+    // the next pair regardless).
+    if (answered) break;
+  }
+  st.upstream_ended = SteadyClock::now();
+}
+
+}  // namespace
+
+std::string kv_transfer_params_of(simdjson::dom::parser& parser, std::string_view prefill_response) {
+  simdjson::dom::element doc;
+  if (parser.parse(prefill_response.data(), prefill_response.size()).get(doc) != simdjson::SUCCESS) return "null";
+  simdjson::dom::element params;
+  if (doc["kv_transfer_params"].get(params) != simdjson::SUCCESS) return "null";
+  return simdjson::to_string(params);
+}
+
+http::asio::awaitable<void> pd_proxy(RequestState& st) {
+  bool answered = false;
+  bool succeeded = false;
+  bool stayed = co_await st.ex.until_disconnect(attempts(st, answered, succeeded));
+  if (!stayed) {
+    st.log.error_type = "client_disconnected";
+    st.log.error_message = "the client went away before the response ended";
+    if (!answered) st.status = 499;
+    co_return;
+  }
+  if (succeeded) {
+    st.log.error_message.clear();
+    co_return;
+  }
+  if (!answered) {
+    co_await st.fail(500, "all prefill/decode attempts failed", "proxy");
+  } else {
+    st.log.error_type = "proxy";
+  }
+}
+
+}  // namespace kthena::router

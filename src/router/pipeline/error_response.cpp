@@ -1,0 +1,45 @@
+#include "router/pipeline/error_response.h"
+
+#include "router/request/body_editor.h"
+
+namespace kthena::router {
+
+std::string_view error_type_for_status(int status) {
+  switch (status) {
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
+    case 502:
+    case 503:
+    case 504:
+      return "service_unavailable_error";
+    default:
+      return status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+std::string error_body(int status, std::string_view message, std::string_view code) {
+  std::string out = "{\"error\":{\"message\":";
+  append_json_string(out, message);
+  out += ",\"type\":";
+  append_json_string(out, error_type_for_status(status));
+  out += ",\"code\":";
+  if (code.empty()) {
+    out += "null";
+  } else {
+    append_json_string(out, code);
+  }
+  out += "}}";
+  return out;
+}
+
+}  // namespace kthena::router

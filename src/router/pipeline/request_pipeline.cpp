@@ -1,0 +1,193 @@
+#include "router/pipeline/request_pipeline.h"
+
+#include <fmt/format.h>
+
+#include "common/assert.h"
+#include "router/pd/pd_proxy.h"
+#include "router/pipeline/aggregated_proxy.h"
+#include "router/pipeline/error_response.h"
+#include "router/pipeline/tokenize_step.h"
+#include "router/pipeline/upstream_request.h"
+#include "router/util/ascii.h"
+
+namespace kthena::router {
+namespace {
+
+// Route matching reads request headers through this view of the exchange.
+class ExchangeHeaders final : public HeaderSource {
+ public:
+  explicit ExchangeHeaders(const http::Exchange& ex) : ex_(ex) {}
+  std::string_view get(std::string_view name) const override { return ex_.header(name); }
+
+ private:
+  const http::Exchange& ex_;
+};
+
+}  // namespace
+
+Worker& RequestPipeline::worker_for(http::Exchange& ex) const {
+  http::Reactor* reactor = &ex.reactor();
+  for (const auto& w : workers_) {
+    if (&w->reactor() == reactor) return *w;
+  }
+  KTHENA_ASSERT(false, "a request arrived on a reactor without a worker");
+  return *workers_.front();
+}
+
+http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
+  std::string_view path = ex.path();
+  if (path == "/healthz") {
+    co_await ex.respond(200, "application/json", R"({"message":"ok"})");
+    co_return;
+  }
+  Worker& w = worker_for(ex);
+  if (path == "/readyz") {
+    auto snap = w.snapshot();
+    if (snap && snap->ready) {
+      co_await ex.respond(200, "application/json", R"({"message":"router is ready"})");
+    } else {
+      co_await ex.respond(503, "application/json", R"({"message":"router is not ready"})");
+    }
+    co_return;
+  }
+  if (path == "/metrics" && options_.serve_metrics && options_.registry != nullptr) {
+    co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", options_.registry->serialize());
+    co_return;
+  }
+  if (path.substr(0, 4) != "/v1/") {
+    co_await ex.respond(404, "text/plain", "404 page not found");
+    co_return;
+  }
+  auto snap = w.snapshot();
+  RequestState st(ex, w, *snap);
+  w.metrics().add(Metric::kActiveRequests, {}, 1);
+  co_await inference(st);
+  w.metrics().add(Metric::kActiveRequests, {}, -1);
+}
+
+http::asio::awaitable<void> RequestPipeline::inference(RequestState& st) {
+  http::Exchange& ex = st.ex;
+  st.log.start = std::chrono::system_clock::now();
+  st.log.method = std::string(ex.method());
+  st.path = std::string(ex.path());
+  st.log.path = st.path;
+  st.log.protocol = ex.request().version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  st.request_id = std::string(ex.header("x-request-id"));
+  if (st.request_id.empty()) st.request_id = uuid_v4(st.w.rng());
+
+  if (ex.method() == "GET" && (st.path == "/v1/models")) {
+    st.status = 200;
+    co_await ex.respond(200, "application/json", st.snap.models_json);
+    st.finish();
+    co_return;
+  }
+
+  if (co_await prepare(st)) {
+    if (st.server->pd) {
+      co_await pd_proxy(st);
+    } else {
+      co_await aggregated_proxy(st);
+    }
+  }
+  st.finish();
+}
+
+http::asio::awaitable<bool> RequestPipeline::prepare(RequestState& st) {
+  http::Exchange& ex = st.ex;
+  Worker& w = st.w;
+  auto body = co_await ex.read_body();
+  if (!body) {
+    // The server answers 413 or 400 and closes; the entry records what it will answer.
+    st.status = body.error().code == ErrorCode::kTooLarge ? 413 : 400;
+    st.log.error_type = "request_parsing";
+    st.log.error_message = body.error().message;
+    co_return false;
+  }
+  // Everything from here to the end of this function runs without suspending: the parser's views into its own
+  // buffers are valid only until the next request on this thread parses.
+  auto parsed = w.parser().parse(*body, body->size());
+  if (!parsed) {
+    co_await st.fail(parsed.error().status, parsed.error().message, "request_parsing");
+    co_return false;
+  }
+  const RequestBody& req = **parsed;
+  st.model = std::string(req.model);
+  st.stream = req.stream;
+  st.max_completion_tokens_set = req.max_completion_tokens_set;
+  const RouteTable& routes = *st.snap.routes;
+  st.model_label = routes.is_registered(st.model) ? st.model : "unknown";
+  st.counted = true;
+  st.downstream_counted = true;
+  w.metrics().add(Metric::kActiveDownstream, {st.model_label}, 1);
+
+  if (req.prompt_status != PromptStatus::kFound) {
+    co_await st.fail(404, "prompt not found", "prompt_parsing", "prompt_parsing");
+    co_return false;
+  }
+  std::string& prompt = w.scratch().prompt;
+  build_prompt_string(req.prompt, prompt);
+  st.input_tokens = estimate_tokens(prompt);
+  st.processed = SteadyClock::now();
+
+  ExchangeHeaders headers(ex);
+  auto match = routes.match(st.model, headers, st.path, w.rng());
+  if (!match) {
+    co_await st.fail(404, "route not found", "route_not_found", "route_not_found");
+    co_return false;
+  }
+  st.route_key = match->route->key;
+  st.log.model_route = st.route_key;
+  std::string target = fmt::format("{}/{}", match->namespace_name, match->target_name);
+  if (match->kind == TargetKind::kExternalModelProvider) {
+    // ExternalModelProvider routing (kthena-router.md §3.13) is not served yet: no provider is ever found.
+    co_await st.fail(404, "can't find external model provider: " + target, "provider_discovery", "provider_discovery");
+    co_return false;
+  }
+  st.server = st.snap.find_server(match->namespace_name, match->target_name);
+  if (st.server == nullptr) {
+    co_await st.fail(404, "can't find model server: " + target, "pod_discovery", "pod_discovery");
+    co_return false;
+  }
+  st.log.model_server = st.server->key;
+  st.log.backend_type = "model_server";
+  st.log.backend_name = st.server->key;
+  if (st.server->endpoints.empty()) {
+    co_await st.fail(503, "no available pods for model server: " + target, "pod_discovery", "pod_discovery");
+    co_return false;
+  }
+  const auto& spec = st.server->server->spec;
+  st.upstream_model = spec.model && !match->lora ? *spec.model : st.model;
+  st.log.upstream_model = st.upstream_model;
+
+  build_upstream_bodies(st, req, *body);
+  build_upstream_headers(st);
+
+  SchedulingContext& ctx = st.sched;
+  ctx.model = st.model;
+  ctx.prompt = prompt;
+  ctx.prompt_parts = &req.prompt;
+  ctx.model_server = st.server->key;
+  ctx.upstream_model = st.upstream_model;
+  ctx.rng = &w.rng();
+  ctx.scratch = &w.scratch();
+  ctx.reader_slot = w.index();
+  ctx.observer = &w.observer();
+  const Scheduler& scheduler = *st.snap.scheduler;
+
+  if (scheduler.kvcache() != nullptr) {
+    // The one step that suspends before scheduling: the prompt must outlive it, so it moves into the request.
+    co_await tokenize_for_kvcache(st, *scheduler.kvcache());
+  }
+  Result<void> scheduled = st.server->pd ? scheduler.schedule_pd(ctx, *st.server, st.picked)
+                                         : scheduler.schedule(ctx, st.server->endpoints, st.picked);
+  // The prompt string and its parts are views into this thread's buffers; nothing below may read them.
+  ctx.prompt = {};
+  ctx.prompt_parts = nullptr;
+  if (!scheduled) {
+    co_await st.fail(400, "can't schedule to target pod: " + scheduled.error().message, "scheduling");
+    co_return false;
+  }
+  co_return true;
+}
+
+}  // namespace kthena::router

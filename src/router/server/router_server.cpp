@@ -1,0 +1,149 @@
+#include "router/server/router_server.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "router/debug/config_dump.h"
+
+namespace kthena::router {
+
+Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view text) {
+  std::string_view host, port;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return fail(ErrorCode::kInvalid, fmt::format("\"{}\" is not host:port", text));
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return fail(ErrorCode::kInvalid, fmt::format("\"{}\" is not host:port", text));
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    return fail(ErrorCode::kInvalid, fmt::format("\"{}\" has no valid port", text));
+  }
+  if (host.empty()) host = "0.0.0.0";
+  return std::pair<std::string, uint16_t>(std::string(host), static_cast<uint16_t>(value));
+}
+
+Result<std::unique_ptr<RouterServer>> RouterServer::start(RouterServerOptions options) {
+  auto server = std::make_unique<RouterServer>();
+  RouterServer& s = *server;
+  s.options_ = std::move(options);
+  auto listen = parse_listen_address(s.options_.listen);
+  if (!listen) return fail(ErrorCode::kInvalid, listen.error().message, "--listen");
+
+  // The control reactor: control plane, metrics and debug listeners.
+  s.control_pool_ = std::make_unique<http::ReactorPool>(1);
+  s.control_pool_->start();
+  auto control = ControlPlane::create(s.options_.control, s.control_pool_->reactor(0), s.registry_);
+  if (!control) return fail(control.error());
+  s.control_ = std::move(*control);
+
+  s.worker_pool_ = std::make_unique<http::ReactorPool>(s.options_.threads);
+  for (size_t i = 0; i < s.worker_pool_->size(); ++i) {
+    http::Reactor& reactor = s.worker_pool_->reactor(i);
+    auto client = http::Client::create(reactor.executor());
+    if (!client) return fail(client.error());
+    s.workers_.push_back(std::make_unique<Worker>(reactor, static_cast<uint32_t>(i), s.control_->snapshots(),
+                                                  s.registry_.new_shard(), nullptr, std::move(*client)));
+  }
+  // The access log, shared by the workers.
+  std::string warnings;
+  AccessLogSettings log_settings = AccessLogSettings::from_environment(&warnings);
+  if (!warnings.empty()) spdlog::warn("{}", warnings);
+  if (log_settings.enabled) {
+    auto sink = AccessLogSink::open(log_settings);
+    if (!sink) return fail(sink.error());
+    for (auto& w : s.workers_) w->set_access_log(*sink);
+  }
+
+  PipelineOptions pipeline_options;
+  pipeline_options.serve_metrics = s.options_.expose_metrics_on_router_port;
+  pipeline_options.registry = &s.registry_;
+  s.pipeline_ = std::make_unique<RequestPipeline>(s.workers_, pipeline_options);
+  s.worker_pool_->start();
+
+  http::ServerOptions inference;
+  inference.address = listen->first;
+  inference.port = listen->second;
+  inference.max_body_size = s.options_.max_body_size;
+  RequestPipeline* pipeline = s.pipeline_.get();
+  auto started =
+      http::Server::start(*s.worker_pool_, inference, [pipeline](http::Exchange& ex) { return pipeline->handle(ex); });
+  if (!started) return fail(started.error());
+  s.inference_ = std::move(*started);
+
+  if (!s.options_.metrics_listen.empty()) {
+    auto address = parse_listen_address(s.options_.metrics_listen);
+    if (!address) return fail(ErrorCode::kInvalid, address.error().message, "--metrics-listen");
+    http::ServerOptions o;
+    o.address = address->first;
+    o.port = address->second;
+    o.accept = http::ServerOptions::Accept::kOneReactor;
+    const MetricsRegistry* registry = &s.registry_;
+    auto metrics =
+        http::Server::start(*s.control_pool_, o, [registry](http::Exchange& ex) -> http::asio::awaitable<void> {
+          if (ex.path() == "/metrics") {
+            co_await ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", registry->serialize());
+          } else {
+            co_await ex.respond(404, "text/plain", "404 page not found");
+          }
+        });
+    if (!metrics) return fail(metrics.error());
+    s.metrics_ = std::move(*metrics);
+  }
+  if (!s.options_.debug_listen.empty()) {
+    auto address = parse_listen_address(s.options_.debug_listen);
+    if (!address) return fail(ErrorCode::kInvalid, address.error().message, "--debug-listen");
+    http::ServerOptions o;
+    o.address = address->first;
+    o.port = address->second;
+    o.accept = http::ServerOptions::Accept::kOneReactor;
+    ControlPlane* plane = s.control_.get();
+    auto debug = http::Server::start(*s.control_pool_, o, [plane](http::Exchange& ex) -> http::asio::awaitable<void> {
+      std::shared_ptr<const RouterSnapshot> snap = plane->current();
+      if (ex.method() == "GET") {
+        if (auto answer = debug_answer(*snap, ex.path())) {
+          co_await ex.respond(answer->status, "application/json", answer->body);
+          co_return;
+        }
+      }
+      co_await ex.respond(404, "application/json", R"({"error":"not found"})");
+    });
+    if (!debug) return fail(debug.error());
+    s.debug_ = std::move(*debug);
+  }
+  s.control_->start();
+  return server;
+}
+
+void RouterServer::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (inference_) inference_->shutdown(options_.drain_timeout);
+  if (metrics_) metrics_->shutdown(std::chrono::seconds(1));
+  if (debug_) debug_->shutdown(std::chrono::seconds(1));
+  if (control_) control_->stop();
+  if (worker_pool_) worker_pool_->stop();
+  for (auto& w : workers_) w->flush_log();
+  if (control_pool_) control_pool_->stop();
+}
+
+RouterServer::~RouterServer() {
+  shutdown();
+  // Workers hold timers of the worker reactors, the control plane timers of the control reactor: both go before
+  // the pools.
+  pipeline_.reset();
+  workers_.clear();
+  control_.reset();
+}
+
+}  // namespace kthena::router

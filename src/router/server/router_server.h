@@ -1,0 +1,67 @@
+// `kthena router` assembled: worker reactors serving the inference listener, a control reactor running the control
+// plane and the metrics and debug listeners, and an orderly shutdown.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "http/reactor.h"
+#include "http/server.h"
+#include "router/control/control_plane.h"
+#include "router/metrics/metrics_registry.h"
+#include "router/pipeline/request_pipeline.h"
+#include "router/server/worker.h"
+
+namespace kthena::router {
+
+struct RouterServerOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string metrics_listen = "127.0.0.1:9090";  // empty: no metrics listener
+  std::string debug_listen = "127.0.0.1:15000";   // empty: no debug listener
+  bool expose_metrics_on_router_port = false;
+  size_t threads = 0;  // worker reactors; 0: one per core
+  uint64_t max_body_size = 64 * 1024 * 1024;
+  std::chrono::milliseconds drain_timeout{std::chrono::minutes(5)};
+  ControlOptions control;
+};
+
+// "host:port" or "[v6]:port".
+Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view text);
+
+class RouterServer {
+ public:
+  static Result<std::unique_ptr<RouterServer>> start(RouterServerOptions options);
+  RouterServer() = default;
+  ~RouterServer();
+  RouterServer(const RouterServer&) = delete;
+  RouterServer& operator=(const RouterServer&) = delete;
+
+  uint16_t port() const { return inference_->port(); }
+  uint16_t metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+  uint16_t debug_port() const { return debug_ ? debug_->port() : 0; }
+  ControlPlane& control() { return *control_; }
+  const MetricsRegistry& metrics() const { return registry_; }
+
+  // Stops accepting, lets requests in flight finish for up to the drain timeout, then stops everything.
+  // Idempotent; any thread except the reactors'.
+  void shutdown();
+
+ private:
+  RouterServerOptions options_;
+  std::unique_ptr<http::ReactorPool> control_pool_;
+  std::unique_ptr<http::ReactorPool> worker_pool_;
+  MetricsRegistry registry_;
+  std::unique_ptr<ControlPlane> control_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<RequestPipeline> pipeline_;
+  std::unique_ptr<http::Server> inference_;
+  std::unique_ptr<http::Server> metrics_;
+  std::unique_ptr<http::Server> debug_;
+  bool stopped_ = false;
+};
+
+}  // namespace kthena::router

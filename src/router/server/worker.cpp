@@ -1,0 +1,100 @@
+#include "router/server/worker.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <boost/asio/steady_timer.hpp>
+
+namespace kthena::router {
+
+struct FlushTimer {
+  explicit FlushTimer(http::asio::io_context& context) : timer(context) {}
+  boost::asio::steady_timer timer;
+};
+
+namespace {
+
+// Scheduling measurements into the worker's metric shard.
+class ShardObserver final : public SchedulerObserver {
+ public:
+  explicit ShardObserver(MetricShard& shard) : m_(shard) {}
+  void plugin_duration(std::string_view model, std::string_view plugin, PluginKind kind, double seconds) override {
+    m_.observe(Metric::kPluginDuration, {model, plugin, kind == PluginKind::kFilter ? "filter" : "score"}, seconds);
+  }
+  void prefix_match_ratio(std::string_view model, double ratio) override {
+    m_.observe(Metric::kPrefixMatchRatio, {model}, ratio);
+  }
+  void kvcache_match_ratio(std::string_view model, double ratio) override {
+    m_.observe(Metric::kKvMatchRatio, {model}, ratio);
+  }
+  void kvcache_duration(std::string_view model, KvStage stage, double seconds) override {
+    m_.observe(stage == KvStage::kTokenize ? Metric::kKvTokenizeDuration : Metric::kKvRedisDuration, {model}, seconds);
+  }
+  void kvcache_error(std::string_view model, KvStage stage) override {
+    m_.add(Metric::kKvErrors, {model, stage == KvStage::kTokenize ? "tokenize" : "redis"});
+  }
+  void tokenizer_unsupported_engine(std::string_view model, std::string_view engine) override {
+    m_.add(Metric::kTokenizerUnsupportedEngine, {model, engine});
+  }
+
+ private:
+  MetricShard& m_;
+};
+
+}  // namespace
+
+Worker::Worker(http::Reactor& reactor, uint32_t index, const SnapshotSlot<RouterSnapshot>& slot, MetricShard& metrics,
+               std::shared_ptr<AccessLogSink> access_log, std::unique_ptr<http::Client> client)
+    : reactor_(reactor),
+      index_(index),
+      metrics_(metrics),
+      access_log_(std::move(access_log)),
+      client_(std::move(client)),
+      rng_(random_seed()),
+      snapshots_(slot),
+      flush_timer_(std::make_unique<FlushTimer>(reactor.context())),
+      observer_(std::make_unique<ShardObserver>(metrics)) {}
+
+Worker::~Worker() {
+  flush_log();
+}
+
+void Worker::log(const AccessLogEntry& entry) {
+  if (access_log_ == nullptr) return;
+  if (access_log_->json()) {
+    append_json(entry, log_buffer_);
+  } else {
+    append_text(entry, log_buffer_);
+  }
+  if (log_buffer_.size() >= 4096) {
+    flush_log();
+    return;
+  }
+  arm_flush();
+}
+
+void Worker::flush_log() {
+  if (access_log_ == nullptr || log_buffer_.empty()) return;
+  access_log_->write(log_buffer_);
+  log_buffer_.clear();
+}
+
+void Worker::arm_flush() {
+  if (flush_armed_) return;
+  flush_armed_ = true;
+  flush_timer_->timer.expires_after(std::chrono::milliseconds(50));
+  flush_timer_->timer.async_wait([this](const boost::system::error_code& ec) {
+    flush_armed_ = false;
+    if (!ec) flush_log();
+  });
+}
+
+std::string uuid_v4(Rng& rng) {
+  uint64_t hi = rng.next(), lo = rng.next();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48,
+                     lo & 0xFFFFFFFFFFFFULL);
+}
+
+}  // namespace kthena::router
