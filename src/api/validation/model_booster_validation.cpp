@@ -125,6 +125,24 @@ void check_pvc_uris(const Json& backend, const FieldPath& path, FieldErrors& err
   }
 }
 
+// Not an upstream rule (docs/compatibility.md, "ModelBooster conversion"): the model is downloaded into the
+// cacheURI volume, so a booster without one cannot run. Upstream converted it into an emptyDir mounted at "",
+// which the API server rejected only when the ModelServing was created, leaving the booster Failed. The pattern
+// already rejects "", so what is left is the member missing, and a hostpath:// URI naming the node's root.
+void check_cache_uri(const Json& backend, const FieldPath& path, FieldErrors& errs) {
+  const Json* cache = member(backend, "cacheURI");
+  if (cache == nullptr) {
+    errs.push_back(required(path.child("cacheURI"),
+                            "the model is downloaded into this cache: use hostpath://<dir> or pvc://<claim>"));
+    return;
+  }
+  const std::string uri = string_or(cache);
+  constexpr std::string_view kHostPath = "hostpath://";
+  if (uri.rfind(kHostPath, 0) == 0 && uri.find_first_not_of('/', kHostPath.size()) == std::string::npos) {
+    errs.push_back(invalid(path.child("cacheURI"), uri, "the host path is empty"));
+  }
+}
+
 }  // namespace
 
 FieldErrors validate_model_booster(const Json& object, const Json* /*old_object*/) {
@@ -160,6 +178,7 @@ FieldErrors validate_model_booster(const Json& object, const Json* /*old_object*
   }
 
   check_pvc_uris(*backend, path, errs);
+  check_cache_uri(*backend, path, errs);
 
   if (auto connector = kv_connector_type(*backend); !connector) {
     errs.push_back(invalid(path.child("workers"), string_or(member(*backend, "name")),
