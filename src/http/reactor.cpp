@@ -67,23 +67,27 @@ void ReactorPool::start() {
     Reactor* reactor = r.get();
     asio::post(reactor->context(), [reactor, interval = sweep_interval_] { reactor->start_sweeping(interval); });
   }
+  running_ = reactors_.size();
   for (auto& r : reactors_) {
     Reactor* reactor = r.get();
-    threads_.emplace_back([reactor] {
+    threads_.emplace_back([this, reactor] {
       // The thread's root: a handler that throws must not take the process down silently.
       for (;;) {
         try {
           reactor->context().run();
-          return;
+          break;
         } catch (const std::exception& e) {
           spdlog::error("reactor: unhandled exception: {}", e.what());
         }
       }
+      std::lock_guard lock(mu_);
+      --running_;
+      exited_.notify_all();
     });
   }
 }
 
-void ReactorPool::stop() {
+void ReactorPool::stop(std::chrono::milliseconds drain) {
   if (!started_) return;
   started_ = false;
   for (auto& r : reactors_) {
@@ -92,6 +96,10 @@ void ReactorPool::stop() {
   }
   for (auto& g : guards_) g.reset();
   guards_.clear();
+  {
+    std::unique_lock lock(mu_);
+    exited_.wait_for(lock, drain, [this] { return running_ == 0; });
+  }
   for (auto& r : reactors_) r->context().stop();
   for (auto& t : threads_) t.join();
   threads_.clear();

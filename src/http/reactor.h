@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,8 +79,9 @@ class ReactorPool {
   ReactorPool& operator=(const ReactorPool&) = delete;
 
   void start();
-  // Stops every reactor and joins the threads. Servers should be shut down first so that they end gracefully.
-  void stop();
+  // Lets every reactor finish the work it has (for up to `drain`), then stops it and joins the threads. Shut servers
+  // down first: work still pending after `drain` is destroyed with the io_context, not run.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(2000));
 
   size_t size() const { return reactors_.size(); }
   Reactor& reactor(size_t i) { return *reactors_[i % reactors_.size()]; }
@@ -90,6 +93,9 @@ class ReactorPool {
   std::vector<std::unique_ptr<Reactor>> reactors_;
   std::vector<std::optional<WorkGuard>> guards_;
   std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable exited_;
+  size_t running_ = 0;  // guarded by mu_
   std::chrono::milliseconds sweep_interval_;
   std::atomic<size_t> next_{0};
   bool started_ = false;

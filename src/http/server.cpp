@@ -41,7 +41,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ServerState> st, ServerShard* 
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kAwaitTuple);
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open() || st->stopping) co_return;
+      if (ec == asio::error::operation_aborted || !acceptor.is_open() || st->stopping) {
+        st->acceptor_ended();
+        co_return;
+      }
       // Out of file descriptors and the like: back off instead of spinning, and keep serving what is open.
       spdlog::warn("http: accept on {}:{} failed: {}", st->options.address, st->port, ec.message());
       asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
@@ -96,6 +99,12 @@ void ServerState::connection_ended(const std::string& remote) {
   }
 }
 
+void ServerState::acceptor_ended() {
+  std::lock_guard lock(mu);
+  accepting.fetch_sub(1);
+  ended.notify_all();
+}
+
 Result<std::unique_ptr<Server>> Server::start(ReactorPool& pool, ServerOptions options, Handler handler) {
   auto st = std::make_shared<ServerState>();
   error_code ec;
@@ -124,6 +133,7 @@ Result<std::unique_ptr<Server>> Server::start(ReactorPool& pool, ServerOptions o
     shard->acceptor.emplace(std::move(*acceptor));
   }
   st->port = port;
+  st->accepting = st->shards.size();
   for (auto& shard : st->shards) {
     asio::co_spawn(shard->reactor->context(), accept_loop(st, shard.get()), log_root_exception);
   }
@@ -164,6 +174,8 @@ void Server::shutdown(std::chrono::milliseconds grace) {
     for (ServerConnection& c : s.connections) c.drain();
   });
   std::unique_lock lock(st.mu);
+  // The accept loops must be gone before the reactors stop, or their frames would outlive the io_context's services.
+  st.ended.wait_for(lock, std::chrono::seconds(5), [&] { return st.accepting.load() == 0; });
   st.ended.wait_for(lock, grace, [&] { return st.live.load() == 0; });
   if (st.live.load() == 0) return;
   lock.unlock();

@@ -39,12 +39,14 @@ struct ServerState {
 
   std::atomic<bool> stopping{false};
   std::atomic<size_t> live{0};
+  std::atomic<size_t> accepting{0};  // accept loops still running
   std::mutex mu;
   std::condition_variable ended;                       // notified when a connection ends during shutdown
   std::unordered_map<std::string, size_t> per_client;  // guarded by mu; used only with max_connections_per_client
   bool shut_down = false;                              // guarded by mu
 
   void connection_ended(const std::string& remote);
+  void acceptor_ended();
 };
 
 }  // namespace kthena::http

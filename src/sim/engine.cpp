@@ -328,6 +328,7 @@ std::optional<size_t> Engine::release_held(const std::string& key) {
   size_t tokens = it->second.num_tokens;
   kv_.release(it->second.blocks);
   held_.erase(it);
+  if (held_.empty()) lease_timer_.cancel();
   if (!stepping_ && !waiting_.empty()) kick();
   return tokens;
 }

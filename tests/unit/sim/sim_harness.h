@@ -23,11 +23,16 @@ namespace asio = boost::asio;
 class SimHarness {
  public:
   explicit SimHarness(std::vector<std::string> argv) {
+    // Port 0 first, so that a test's own --port wins; engines must never collide with tests running in parallel.
+    argv.insert(argv.begin(), {"--port", "0"});
     argv.insert(argv.end(), {"--host", "127.0.0.1", "--threads", "1"});
     auto args = parse_engine_args(argv);
     EXPECT_TRUE(args) << args.error().to_string();
     auto fleet = Fleet::start(*args, argv);
-    EXPECT_TRUE(fleet) << fleet.error().to_string();
+    if (!fleet) {
+      ADD_FAILURE() << fleet.error().to_string();
+      std::abort();
+    }
     fleet_ = std::move(*fleet);
     pool_.start();
     auto c = http::Client::create(pool_.reactor(0).executor());
