@@ -22,6 +22,7 @@ void add_version_command(CLI::App& app, int& exit_code);
 void add_router_command(CLI::App& app, int& exit_code);
 void add_crds_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
+void add_convert_command(CLI::App& app, int& exit_code);
 void add_engine_sim_command(CLI::App& app, int& exit_code);
 
 }  // namespace kthena::cli
