@@ -4,18 +4,22 @@
 
 namespace kthena::router {
 
-PrefixIndex::PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict)
+PrefixIndex::PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict, std::chrono::microseconds batch_interval)
     : capacity_(capacity_per_pod == 0 ? 1 : capacity_per_pod),
       on_evict_(std::move(on_evict)),
+      batch_interval_(batch_interval),
       writer_([this](std::stop_token stop) { run(stop); }) {}
 
 PrefixIndex::~PrefixIndex() {
   writer_.request_stop();
+  wake_requested_.store(false);
   wake();
   writer_.join();
 }
 
+// Signals the writer unless a signal is already on its way: one futex wake per batch, not per push.
 void PrefixIndex::wake() {
+  if (wake_requested_.exchange(true, std::memory_order_acq_rel)) return;
   pending_.fetch_add(1, std::memory_order_release);
   pending_.notify_one();
 }
@@ -45,6 +49,7 @@ void PrefixIndex::flush() {
   op.flush_ticket = next_ticket_.fetch_add(1) + 1;
   uint64_t ticket = op.flush_ticket;
   queue_.push(std::move(op));
+  wake_requested_.store(false);  // a flush must not wait for the batch interval
   wake();
   for (uint64_t seen = flushed_.load(std::memory_order_acquire); seen < ticket;
        seen = flushed_.load(std::memory_order_acquire)) {
@@ -92,9 +97,13 @@ void PrefixIndex::run(std::stop_token stop) {
   std::vector<uint64_t> tickets;
   uint32_t seen = pending_.load(std::memory_order_acquire);
   while (true) {
+    // From here on pushes signal again; anything pushed before is drained below.
+    wake_requested_.store(false, std::memory_order_seq_cst);
     changes.clear();
     tickets.clear();
+    bool work = false;
     while (auto op = queue_.pop()) {
+      work = true;
       if (op->kind == Op::Kind::kFlush) {
         tickets.push_back(op->flush_ticket);
       } else {
@@ -120,16 +129,16 @@ void PrefixIndex::run(std::stop_token stop) {
     if (!tickets.empty()) {
       flushed_.store(*std::max_element(tickets.begin(), tickets.end()), std::memory_order_release);
       flushed_.notify_all();
+    }
+    if (stop.stop_requested() && !work) return;
+    if (work && batch_interval_.count() > 0) {
+      // Under load, collect for one interval instead of waking per push.
+      std::this_thread::sleep_for(batch_interval_);
       continue;
     }
-    if (stop.stop_requested()) return;
-    // Sleep until a producer bumps `pending_`; a push that raced with the drain above is seen on the next pass.
-    uint32_t now = pending_.load(std::memory_order_acquire);
-    if (now == seen) {
-      pending_.wait(seen, std::memory_order_acquire);
-      now = pending_.load(std::memory_order_acquire);
-    }
-    seen = now;
+    // Idle: sleep until a producer bumps `pending_`. A push racing with the drain above has bumped it already.
+    if (pending_.load(std::memory_order_acquire) == seen) pending_.wait(seen, std::memory_order_acquire);
+    seen = pending_.load(std::memory_order_acquire);
   }
 }
 

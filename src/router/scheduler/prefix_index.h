@@ -1,10 +1,13 @@
 // The prefix-cache plugin's memory of which pod has seen which prompt blocks (kthena-router.md §4.4): block hash ->
 // pods, and per pod an LRU of at most `capacity` hashes. Request threads read it without locks (left-right copy);
-// what they learn after a success is queued to one writer thread, which applies it within microseconds, so the
-// request path never waits for the index.
+// what they learn after a success is queued to one writer thread, so the request path never waits for the index.
+// The writer applies what is queued in batches: at once after a quiet spell, then at most every `batch_interval`
+// under load, so a busy router pays a thread wake-up per batch rather than per request. A block learnt by one
+// request is therefore visible to others within about one interval (500 µs by default).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -26,7 +29,8 @@ class PrefixIndex {
   // Called on the writer thread for each capacity eviction, with the model of the evicted block.
   using EvictionCallback = std::function<void(const std::string& model)>;
 
-  PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict = {});
+  PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict = {},
+              std::chrono::microseconds batch_interval = std::chrono::microseconds(500));
   ~PrefixIndex();
   PrefixIndex(const PrefixIndex&) = delete;
   PrefixIndex& operator=(const PrefixIndex&) = delete;
@@ -88,7 +92,9 @@ class PrefixIndex {
   MpscQueue<Op> queue_;
   std::unordered_map<uint32_t, PodLru> lrus_;  // writer thread only
   std::atomic<int64_t> entries_{0};
-  std::atomic<uint32_t> pending_{0};  // bumped on every push; the writer waits on it
+  std::chrono::microseconds batch_interval_;
+  std::atomic<uint32_t> pending_{0};         // bumped when the writer must wake; it waits on this
+  std::atomic<bool> wake_requested_{false};  // a wake-up is on its way: later pushes need not signal again
   std::atomic<uint64_t> flushed_{0};
   std::atomic<uint64_t> next_ticket_{0};
   std::jthread writer_;
