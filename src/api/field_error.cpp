@@ -6,18 +6,54 @@ namespace kthena {
 
 std::string_view to_string(FieldErrorType type) {
   switch (type) {
-    case FieldErrorType::kRequired: return "Required value";
-    case FieldErrorType::kInvalid: return "Invalid value";
-    case FieldErrorType::kNotSupported: return "Unsupported value";
-    case FieldErrorType::kDuplicate: return "Duplicate value";
-    case FieldErrorType::kForbidden: return "Forbidden";
-    case FieldErrorType::kTooLong: return "Too long";
-    case FieldErrorType::kTooMany: return "Too many";
-    case FieldErrorType::kNotFound: return "Not found";
-    case FieldErrorType::kTypeInvalid: return "Invalid value";
-    case FieldErrorType::kInternal: return "Internal error";
+    case FieldErrorType::kRequired:
+      return "Required value";
+    case FieldErrorType::kInvalid:
+      return "Invalid value";
+    case FieldErrorType::kNotSupported:
+      return "Unsupported value";
+    case FieldErrorType::kDuplicate:
+      return "Duplicate value";
+    case FieldErrorType::kForbidden:
+      return "Forbidden";
+    case FieldErrorType::kTooLong:
+      return "Too long";
+    case FieldErrorType::kTooMany:
+      return "Too many";
+    case FieldErrorType::kNotFound:
+      return "Not found";
+    case FieldErrorType::kTypeInvalid:
+      return "Invalid value";
+    case FieldErrorType::kInternal:
+      return "Internal error";
   }
   return "Invalid value";
+}
+
+std::string_view cause_reason(FieldErrorType type) {
+  switch (type) {
+    case FieldErrorType::kRequired:
+      return "FieldValueRequired";
+    case FieldErrorType::kInvalid:
+      return "FieldValueInvalid";
+    case FieldErrorType::kNotSupported:
+      return "FieldValueNotSupported";
+    case FieldErrorType::kDuplicate:
+      return "FieldValueDuplicate";
+    case FieldErrorType::kForbidden:
+      return "FieldValueForbidden";
+    case FieldErrorType::kTooLong:
+      return "FieldValueTooLong";
+    case FieldErrorType::kTooMany:
+      return "FieldValueTooMany";
+    case FieldErrorType::kNotFound:
+      return "FieldValueNotFound";
+    case FieldErrorType::kTypeInvalid:
+      return "FieldValueTypeInvalid";
+    case FieldErrorType::kInternal:
+      return "InternalError";
+  }
+  return "FieldValueInvalid";
 }
 
 FieldPath FieldPath::child(std::string_view name) const {
@@ -25,9 +61,13 @@ FieldPath FieldPath::child(std::string_view name) const {
   return FieldPath(text_ + "." + std::string(name));
 }
 
-FieldPath FieldPath::index(size_t i) const { return FieldPath(fmt::format("{}[{}]", text_, i)); }
+FieldPath FieldPath::index(size_t i) const {
+  return FieldPath(fmt::format("{}[{}]", text_, i));
+}
 
-FieldPath FieldPath::key(std::string_view k) const { return FieldPath(fmt::format("{}[{}]", text_, k)); }
+FieldPath FieldPath::key(std::string_view k) const {
+  return FieldPath(fmt::format("{}[{}]", text_, k));
+}
 
 std::string go_quote(std::string_view s) {
   std::string out;
@@ -35,15 +75,33 @@ std::string go_quote(std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\v': out += "\\v"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += fmt::format("\\x{:02x}", c);
@@ -64,6 +122,11 @@ std::string render_bad_value(const Json& value) {
 }
 
 std::string FieldError::to_string() const {
+  if (field.empty()) return body();
+  return field + ": " + body();
+}
+
+std::string FieldError::body() const {
   std::string body(kthena::to_string(type));
   switch (type) {
     case FieldErrorType::kRequired:
@@ -75,8 +138,7 @@ std::string FieldError::to_string() const {
       body += ": " + render_bad_value(bad_value);
   }
   if (!detail.empty()) body += ": " + detail;
-  if (field.empty()) return body;
-  return field + ": " + body;
+  return body;
 }
 
 FieldError required(const FieldPath& path, std::string detail) {

@@ -27,6 +27,10 @@ enum class FieldErrorType {
 
 std::string_view to_string(FieldErrorType type);
 
+// The `reason` of a Status cause for this type, as the API server sends it ("FieldValueInvalid",
+// "FieldValueRequired", "FieldValueNotSupported", "FieldValueDuplicate", "FieldValueForbidden", ...).
+std::string_view cause_reason(FieldErrorType type);
+
 // A path into an object, rendered as Kubernetes renders it: "spec.rules[0].modelMatch.headers[x-user]".
 class FieldPath {
  public:
@@ -51,6 +55,8 @@ struct FieldError {
 
   // "<field>: <Type>[: <value>][: <detail>]", exactly as apimachinery's field.Error.Error().
   std::string to_string() const;
+  // The same without the leading "<field>: " (field.Error.ErrorBody()): the `message` of a Status cause.
+  std::string body() const;
 };
 
 using FieldErrors = std::vector<FieldError>;

@@ -22,6 +22,14 @@ TEST(FieldError, FormatsLikeApimachinery) {
             R"(m[x-user].regex: Invalid value: "(": bad)");
 }
 
+TEST(FieldError, StatusCauses) {
+  FieldError e = invalid(FieldPath("spec").child("replicas"), -1, "should be a non-negative integer");
+  EXPECT_EQ(e.body(), "Invalid value: -1: should be a non-negative integer");
+  EXPECT_EQ(cause_reason(e.type), "FieldValueInvalid");
+  EXPECT_EQ(cause_reason(required(FieldPath("spec"), "").type), "FieldValueRequired");
+  EXPECT_EQ(required(FieldPath("spec").child("template"), "").body(), "Required value");
+}
+
 TEST(FieldError, QuotesLikeGo) {
   EXPECT_EQ(go_quote("a\"b\n\x01"), R"("a\"b\n\x01")");
 }
