@@ -3,6 +3,7 @@
 //   kthena engine-sim python3 -m vllm.entrypoints.openai.api_server --model m --port 8000 --served-model-name x
 //   kthena engine-sim vllm serve m --port 8000
 //   kthena engine-sim --engine sglang --instances 200 --base-port 31000 --time-scale 0.1
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -21,6 +22,12 @@ void add_engine_sim_command(CLI::App& app, int& exit_code) {
       "All arguments are the engine's own flags (vLLM's or SGLang's) plus the simulator's: see docs/engine-sim.md");
   cmd->callback([cmd, &exit_code] {
     std::vector<std::string> argv = cmd->remaining();
+    if (std::find(argv.begin(), argv.end(), "--help") != argv.end() ||
+        std::find(argv.begin(), argv.end(), "-h") != argv.end()) {
+      std::cout << sim::engine_args_help();
+      exit_code = 0;
+      return;
+    }
     auto args = sim::parse_engine_args(argv);
     if (!args) {
       std::cerr << "engine-sim: " << args.error().to_string() << "\n";

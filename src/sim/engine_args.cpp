@@ -59,6 +59,26 @@ Result<double> to_double(const std::string& flag, const std::string& v) {
 
 }  // namespace
 
+std::string engine_args_help() {
+  std::string out =
+      "Usage: kthena engine-sim [python3 -m vllm.entrypoints.openai.api_server | vllm serve MODEL |\n"
+      "                          python3 -m sglang.launch_server] [FLAGS]\n\n"
+      "Engine flags (vLLM / SGLang names):\n"
+      "  --model, --model-path M          --served-model-name N...       --host H  --port P\n"
+      "  --max-num-seqs N                 --max-num-batched-tokens N     --max-model-len N\n"
+      "  --block-size N                   --num-gpu-blocks-override N    --[no-]enable-prefix-caching\n"
+      "  --tensor-parallel-size N         --kv-transfer-config JSON      --disaggregation-mode prefill|decode\n"
+      "  --enable-lora  --lora-modules name=path...  --max-loras N       --api-key K  --seed N\n"
+      "Simulator flags:\n"
+      "  --engine vllm|sglang  --role prefill|decode|both  --profile NAME  --time-scale X  --output-len-mean N\n"
+      "  --kv-transfer-gbps X  --kv-lease-ms N  --bootstrap-timeout-ms N\n"
+      "  --instances N  --base-port P  --base-address A  --fleet FILE  --threads N\n"
+      "Profiles:\n";
+  for (const ModelProfile& p : model_profiles()) out += "  " + p.name + ": " + p.description + "\n";
+  out += "Unknown flags are ignored with one warning. See docs/engine-sim.md.\n";
+  return out;
+}
+
 Result<std::string> offset_address(const std::string& base, uint32_t offset) {
   unsigned a, b, c, d;
   char tail;

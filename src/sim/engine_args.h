@@ -29,6 +29,9 @@ struct EngineArgs {
 // Errors name the flag: "--max-num-seqs: expected a positive integer, got \"x\"".
 Result<EngineArgs> parse_engine_args(const std::vector<std::string>& argv);
 
+// The usage text of `kthena engine-sim --help`.
+std::string engine_args_help();
+
 // "127.0.1.1" + 2 -> "127.0.1.3" (IPv4 only).
 Result<std::string> offset_address(const std::string& base, uint32_t offset);
 

@@ -4,7 +4,7 @@
 # metrics, and the process must drain and exit 0 on SIGTERM.
 set -euo pipefail
 kthena="$1"
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000))  # below the kernel's ephemeral range (32768+)
 out="$(mktemp)"
 "$kthena" engine-sim --instances 4 --base-address 127.0.1.1 --port "$port" --served-model-name fleet \
   --profile tiny --time-scale 0.05 --threads 2 --no-such-flag 3 >"$out" 2>"$out.err" &
