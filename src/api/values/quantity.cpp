@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -255,6 +256,19 @@ Result<Quantity> Quantity::parse(std::string_view str) {
     }
   }
   return q;
+}
+
+Result<Quantity> Quantity::from_json(const Json& value) {
+  if (value.is_string()) return parse(value.get_ref<const std::string&>());
+  if (value.is_number_integer()) return parse(value.dump());
+  if (value.is_number_float()) {
+    double d = value.get<double>();
+    if (!std::isfinite(d)) return fail(ErrorCode::kInvalid, std::string(kErrFormatWrong));
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+    return parse(std::string_view(buf, static_cast<size_t>(end - buf)));
+  }
+  return fail(ErrorCode::kInvalid, fmt::format("a quantity must be a string or a number, not {}", value.type_name()));
 }
 
 Quantity Quantity::from_int64(int64_t value, Format format) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/json.h"
 #include "common/result.h"
 
 namespace kthena::api {
@@ -21,6 +22,9 @@ class Quantity {
   // resource.ParseQuantity. Errors carry apimachinery's texts ("quantities must match the regular expression
   // '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'", "unable to parse quantity's suffix", ...).
   static Result<Quantity> parse(std::string_view text);
+  // A Quantity as a manifest holds it: a string, or a JSON number (int-or-string schemas allow both, and
+  // Quantity.UnmarshalJSON reads numbers by their text).
+  static Result<Quantity> from_json(const Json& value);
   static Quantity from_int64(int64_t value, Format format = Format::kDecimalSI);
   static Quantity from_milli(int64_t milli);
 

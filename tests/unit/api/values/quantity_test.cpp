@@ -77,6 +77,15 @@ TEST(Quantity, ValuesRoundUp) {
   EXPECT_DOUBLE_EQ(q("2Ki").as_double(), 2048);
 }
 
+TEST(Quantity, FromJson) {
+  EXPECT_EQ(Quantity::from_json(Json("1Gi"))->canonical(), "1Gi");
+  EXPECT_EQ(Quantity::from_json(Json(3))->canonical(), "3");
+  EXPECT_EQ(Quantity::from_json(Json(0.5))->canonical(), "500m");
+  EXPECT_EQ(Quantity::from_json(Json(1e-12))->canonical(), "1e-9");  // rounded up, exponent form kept
+  EXPECT_FALSE(Quantity::from_json(Json(true)).has_value());
+  EXPECT_FALSE(Quantity::from_json(Json("x")).has_value());
+}
+
 TEST(Quantity, Compares) {
   EXPECT_EQ(q("1Gi"), q("1073741824"));
   EXPECT_LT(q("1k"), q("1Ki"));
