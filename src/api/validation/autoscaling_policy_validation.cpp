@@ -36,10 +36,9 @@ Json or_null(const Json* v) {
   return v != nullptr ? *v : Json();
 }
 
-// A Quantity from its JSON form, a string or a bare number.
 std::optional<Quantity> quantity(const Json* v) {
-  if (v == nullptr || !(v->is_string() || v->is_number())) return std::nullopt;
-  auto q = Quantity::parse(v->is_string() ? v->get_ref<const std::string&>() : v->dump());
+  if (v == nullptr) return std::nullopt;
+  auto q = Quantity::from_json(*v);
   if (!q) return std::nullopt;
   return *q;
 }
