@@ -47,13 +47,17 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered) {
       continue;
     }
     st.log.selected_pod = pod.name();
-    // Learn at the response head rather than after the body: a repeat of this prompt arriving meanwhile already
-    // finds it on this pod.
-    const Endpoint* chosen[] = {&pod};
-    st.snap.scheduler->on_success(st.sched, chosen);
-    answered = true;
     ForwardResult forwarded =
         co_await forward_response(st, *response, st.stream, SseUsageFilter::Mode::kAggregated, st.injected_usage);
+    if (!st.ex.responded()) {
+      // The pod failed before any of its answer reached the client: the next one gets the request.
+      spdlog::debug("request {}: pod {} broke off before answering", st.request_id, pod.key);
+      st.log.selected_pod.clear();
+      continue;
+    }
+    answered = true;
+    const Endpoint* chosen[] = {&pod};
+    st.snap.scheduler->on_success(st.sched, chosen);
     st.upstream_ended = SteadyClock::now();
     if (forwarded.usage.found) st.output_tokens = forwarded.usage.completion_tokens;
     co_return;

@@ -1,5 +1,7 @@
 // Forwards an upstream response to the client while counting its usage: a stream piece by piece (each upstream
-// read goes out as one chunk at once), or a whole body.
+// read goes out as one chunk at once), or a whole body. Nothing reaches the client before the first piece of the
+// upstream body has arrived, so a pod that fails before that can still be replaced (the caller checks
+// Exchange::responded()).
 #pragma once
 
 #include "http/client.h"

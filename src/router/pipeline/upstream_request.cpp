@@ -124,3 +124,24 @@ void response_headers(const http::HeaderList& upstream, bool streaming, std::vec
 }
 
 }  // namespace kthena::router
+
+namespace kthena::router {
+
+void copy_headers(const http::HeaderList& upstream, bool streaming, std::string& storage,
+                  std::vector<http::Header>& out) {
+  response_headers(upstream, streaming, out);
+  size_t size = 0;
+  for (const http::Header& h : out) size += h.name.size() + h.value.size();
+  storage.clear();
+  storage.reserve(size);
+  for (http::Header& h : out) {
+    size_t name_at = storage.size();
+    storage.append(h.name);
+    size_t value_at = storage.size();
+    storage.append(h.value);
+    h.name = std::string_view(storage).substr(name_at, h.name.size());
+    h.value = std::string_view(storage).substr(value_at, h.value.size());
+  }
+}
+
+}  // namespace kthena::router

@@ -34,5 +34,8 @@ std::string with_members(std::string_view body, std::string_view members);
 // The headers to send to the client from an upstream response: hop-by-hop fields, Date (the server sets its own),
 // and Content-Length of a stream are dropped.
 void response_headers(const http::HeaderList& upstream, bool streaming, std::vector<http::Header>& out);
+// The same, with names and values copied into `storage` (views into it), for use after the response buffer moves on.
+void copy_headers(const http::HeaderList& upstream, bool streaming, std::string& storage,
+                  std::vector<http::Header>& out);
 
 }  // namespace kthena::router
