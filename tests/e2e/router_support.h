@@ -267,10 +267,12 @@ struct Fleet {
   std::vector<std::string> ips;
   uint16_t port = 0;
 
+  // `fixed_port` != 0 keeps that port (another fleet behind the same ModelServer) and varies only the addresses.
   bool start(const std::filesystem::path& dir, const std::string& name, int count,
-             const std::vector<std::string>& engine_args) {
+             const std::vector<std::string>& engine_args, uint16_t fixed_port = 0) {
     for (int attempt = 0; attempt < 5; ++attempt) {
       auto [base, p] = random_loopback();
+      if (fixed_port != 0) p = fixed_port;
       std::vector<std::string> argv = {kthena_binary(),  "engine-sim", "--instances", std::to_string(count),
                                        "--base-address", base,         "--port",      std::to_string(p),
                                        "--threads",      "1"};
@@ -290,6 +292,63 @@ struct Fleet {
     return false;
   }
 };
+
+// Engines with their own arguments each (a fleet file), on consecutive loopback IPs and one port.
+inline bool start_fleet_file(Fleet& fleet, const std::filesystem::path& dir, const std::string& name,
+                             const std::vector<std::vector<std::string>>& engines,
+                             const std::vector<std::string>& common) {
+  auto quote = [](const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out + "\"";
+  };
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto [base, port] = random_loopback();
+    std::string prefix = base.substr(0, base.rfind('.') + 1);
+    std::vector<std::string> ips;
+    std::string json = "[";
+    for (size_t i = 0; i < engines.size(); ++i) {
+      ips.push_back(prefix + std::to_string(1 + i));
+      std::vector<std::string> args = engines[i];
+      args.insert(args.end(), {"--host", ips.back(), "--port", std::to_string(port)});
+      json += i ? ",{\"args\":[" : "{\"args\":[";
+      for (size_t j = 0; j < args.size(); ++j) json += (j ? "," : "") + quote(args[j]);
+      json += "]}";
+    }
+    json += "]";
+    std::filesystem::path file = dir / (name + ".fleet.json");
+    write_text(file, json);
+    std::vector<std::string> argv = {kthena_binary(), "engine-sim", "--threads", "1"};
+    argv.insert(argv.end(), common.begin(), common.end());
+    argv.insert(argv.end(), {"--fleet", file.string()});
+    fleet.process = std::make_unique<Process>();
+    if (!fleet.process->start(argv, dir / name)) continue;
+    if (!fleet.process->wait_for("listening ", static_cast<int>(engines.size()), std::chrono::seconds(10))) {
+      fleet.process->stop(SIGKILL);
+      continue;
+    }
+    fleet.ips = ips;
+    fleet.port = port;
+    return true;
+  }
+  return false;
+}
+
+// The value of a Prometheus sample line "name{...} value" (the first whose text starts with `prefix`), or -1.
+inline double sample(const std::string& metrics, const std::string& prefix) {
+  size_t at = metrics.find("\n" + prefix);
+  if (at == std::string::npos) return -1;
+  size_t eol = metrics.find('\n', at + 1);
+  std::string line = metrics.substr(at + 1, eol - at - 1);
+  return std::stod(line.substr(line.rfind(' ') + 1));
+}
+
+inline std::string engine_metrics(const std::string& ip, uint16_t port) {
+  return "\n" + http_request(ip, port, "GET", "/metrics").body;
+}
 
 // `kthena router --static FILE`, its ports read from its start-up line.
 struct Router {

@@ -119,7 +119,8 @@ http::asio::awaitable<PairOutcome> concurrent(RequestState& st, const Endpoint& 
       }));
 
   PairOutcome outcome = co_await decode(st, d, decode_body, answered);
-  if (!outcome.ok || co_await cancelled()) cancel_prefill.emit(boost::asio::cancellation_type::terminal);
+  bool leaving = co_await cancelled();
+  if (!outcome.ok || leaving) cancel_prefill.emit(boost::asio::cancellation_type::terminal);
   // The prefill coroutine uses this frame: wait for it even if this request is being cancelled.
   co_await boost::asio::this_coro::reset_cancellation_state();
   while (!prefill_finished) {

@@ -31,16 +31,17 @@ http::asio::awaitable<ForwardResult> forward_response(RequestState& st, http::Cl
     response.abort();
     co_return result;
   }
-  if (!co_await st.ex.begin_stream(response.status(), headers)) {
+  auto begun = co_await st.ex.begin_stream(response.status(), headers);
+  if (!begun) {
     response.abort();
     co_return result;
   }
   SseUsageFilter filter(st.w.json(), mode, drop_injected);
   std::string out;
-  bool have_first = true;
-  for (;;) {
-    auto piece = have_first ? std::move(first) : co_await response.read_some();
-    have_first = false;
+  // g++ 12 mis-destroys temporaries of a co_await inside a conditional expression: keep co_await in statements.
+  Result<std::optional<std::string_view>> piece = std::move(first);
+  for (bool have_first = true;; have_first = false) {
+    if (!have_first) piece = co_await response.read_some();
     if (!piece) {
       // The upstream broke off mid-stream; the client sees a truncated stream (no terminating chunk).
       response.abort();
@@ -50,16 +51,22 @@ http::asio::awaitable<ForwardResult> forward_response(RequestState& st, http::Cl
     out.clear();
     if (!*piece) {
       filter.finish(out);
-      if (!out.empty() && !co_await st.ex.write(out)) co_return result;
+      if (!out.empty()) {
+        auto written = co_await st.ex.write(out);
+        if (!written) co_return result;
+      }
       break;
     }
     filter.feed(**piece, out);
-    if (!out.empty() && !co_await st.ex.write(out)) {
+    if (out.empty()) continue;
+    auto written = co_await st.ex.write(out);
+    if (!written) {
       response.abort();  // the client went away: stop the generation
       co_return result;
     }
   }
-  result.complete = static_cast<bool>(co_await st.ex.end_stream());
+  auto ended = co_await st.ex.end_stream();
+  result.complete = ended.has_value();
   result.usage = filter.usage();
   co_return result;
 }
