@@ -19,6 +19,7 @@ extern const CommandEntry kCommands[];
 extern const size_t kCommandCount;
 
 void add_version_command(CLI::App& app, int& exit_code);
+void add_apiserver_command(CLI::App& app, int& exit_code);
 void add_router_command(CLI::App& app, int& exit_code);
 void add_crds_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);

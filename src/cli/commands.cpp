@@ -4,6 +4,7 @@ namespace kthena::cli {
 
 const CommandEntry kCommands[] = {
     {"version", &add_version_command},
+    {"apiserver", &add_apiserver_command},
     {"router", &add_router_command},
     {"crds", &add_crds_command},
     {"validate", &add_validate_command},
