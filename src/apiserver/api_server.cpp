@@ -88,7 +88,6 @@ struct ApiServer::Parts {
   std::string ca_pem;
   std::string url;
   std::unique_ptr<ServedResources> resources;
-  std::unique_ptr<OpenApiDocuments> openapi;
   std::unique_ptr<Store> store;
   std::unique_ptr<ObjectService> objects;
   std::unique_ptr<GarbageCollector> gc;
@@ -133,7 +132,6 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
   if (!store) return fail(store.error());
   parts->store = std::move(*store);
   parts->resources = std::make_unique<ServedResources>(std::move(model.resources));
-  parts->openapi = std::make_unique<OpenApiDocuments>(model.openapi_documents);
   parts->objects = std::make_unique<ObjectService>(*parts->store, std::move(model.admit), std::move(model.merge_rules));
   const ServedResources* resources = parts->resources.get();
   parts->gc = std::make_unique<GarbageCollector>(*parts->store, *parts->objects,
@@ -184,7 +182,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
       host_for_clients.find(':') != std::string::npos ? "[" + host_for_clients + "]" : host_for_clients;
 
   parts->api_handler = std::make_unique<ApiHandler>(
-      *parts->resources, *parts->resource_handler, *parts->openapi,
+      *parts->resources, *parts->resource_handler, model.openapi,
       ApiHandlerOptions{parts->token, options.max_requests_per_client, options.max_watches_per_client});
   ApiHandler* handler = parts->api_handler.get();
   auto server = http::Server::start(*parts->reactors, server_options,

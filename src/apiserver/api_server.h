@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "api/registry/openapi.h"
 #include "apiserver/object_service.h"
-#include "apiserver/rest/openapi_documents.h"
 #include "apiserver/served_resources.h"
 #include "apiserver/storage/store.h"
 #include "common/result.h"
@@ -36,7 +36,7 @@ struct ApiServerOptions {
 // What the API model contributes: the kinds served, their OpenAPI documents, admission and merge rules.
 struct ApiModel {
   std::vector<ServedResource> resources;
-  std::map<std::string, Json> openapi_documents;  // "api/v1", "apis/<group>/<version>" -> document
+  const api::OpenApi* openapi = nullptr;  // must outlive the server; null: no OpenAPI documents
   AdmitFn admit;
   MergeRulesFn merge_rules;
 };

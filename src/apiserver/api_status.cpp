@@ -118,32 +118,6 @@ ApiStatus internal_error(std::string message) {
   return simple(500, "InternalError", "Internal error occurred: " + message);
 }
 
-std::string cause_reason(FieldErrorType type) {
-  switch (type) {
-    case FieldErrorType::kRequired:
-      return "FieldValueRequired";
-    case FieldErrorType::kInvalid:
-      return "FieldValueInvalid";
-    case FieldErrorType::kNotSupported:
-      return "FieldValueNotSupported";
-    case FieldErrorType::kDuplicate:
-      return "FieldValueDuplicate";
-    case FieldErrorType::kForbidden:
-      return "FieldValueForbidden";
-    case FieldErrorType::kTooLong:
-      return "FieldValueTooLong";
-    case FieldErrorType::kTooMany:
-      return "FieldValueTooMany";
-    case FieldErrorType::kNotFound:
-      return "FieldValueNotFound";
-    case FieldErrorType::kTypeInvalid:
-      return "FieldValueTypeInvalid";
-    case FieldErrorType::kInternal:
-      return "InternalError";
-  }
-  return "FieldValueInvalid";
-}
-
 ApiStatus invalid(const std::string& kind, const std::string& group, const std::string& name,
                   const FieldErrors& errors) {
   ApiStatus s;
@@ -155,11 +129,8 @@ ApiStatus invalid(const std::string& kind, const std::string& group, const std::
   std::string list;
   for (const auto& error : errors) {
     // The cause message is the error without its field: kubectl prints "field: message" itself.
-    std::string text = error.to_string();
-    std::string prefix = error.field + ": ";
-    std::string message = text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
-    s.causes.push_back({cause_reason(error.type), message, error.field});
-    list += (list.empty() ? "" : ", ") + text;
+    s.causes.push_back({std::string(cause_reason(error.type)), error.body(), error.field});
+    list += (list.empty() ? "" : ", ") + error.to_string();
   }
   std::string what = group.empty() ? kind : kind + "." + group;
   s.message = errors.size() == 1 ? fmt::format("{} \"{}\" is invalid: {}", what, name, list)

@@ -67,9 +67,6 @@ ApiStatus invalid(const std::string& kind, const std::string& group, const std::
 // "modelservings.workload.serving.volcano.sh", or "configmaps" for the core group.
 std::string qualified_resource(const std::string& plural, const std::string& group);
 
-// The `reason` of a field error type in a Status cause ("FieldValueInvalid").
-std::string cause_reason(FieldErrorType type);
-
 // A Success Status, as DELETE answers when the object is gone.
 Json success_status(const std::string& name, const std::string& group, const std::string& plural,
                     const std::string& uid);

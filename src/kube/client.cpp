@@ -1,6 +1,7 @@
 #include "kube/client.h"
 
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -81,7 +82,9 @@ namespace {
 
 asio::awaitable<Result<RawResponse>> send_request(KubeClient::Impl* impl, std::string method, std::string target,
                                                   std::string body, std::string content_type, std::string token) {
-  std::string authorization = token.empty() ? std::string() : "Bearer " + token;
+  // No ?: with string temporaries in a coroutine: g++ 12 may destroy them twice.
+  std::string authorization;
+  if (!token.empty()) authorization = "Bearer " + token;
   std::vector<http::Header> headers{{"Accept", "application/json"}, {"User-Agent", impl->user_agent}};
   if (!authorization.empty()) headers.push_back({"Authorization", authorization});
   if (!content_type.empty()) headers.push_back({"Content-Type", content_type});
@@ -95,13 +98,16 @@ void finish_watch(const std::shared_ptr<WatchStream::State>& state, std::optiona
   std::lock_guard lock(state->mutex);
   if (!state->ended) state->error = std::move(error);
   state->ended = true;
+  state->finished = true;
   state->cancel = nullptr;
   state->ready.notify_all();
 }
 
 asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStream::State> state,
                                 std::shared_ptr<WatchCancel> cancel, std::string target, std::string token) {
-  std::string authorization = token.empty() ? std::string() : "Bearer " + token;
+  // No ?: with string temporaries in a coroutine: g++ 12 may destroy them twice.
+  std::string authorization;
+  if (!token.empty()) authorization = "Bearer " + token;
   std::vector<http::Header> headers{{"Accept", "application/json"}, {"User-Agent", impl->user_agent}};
   if (!authorization.empty()) headers.push_back({"Authorization", authorization});
   http::ClientRequest request{"GET", target, headers, {}};
@@ -110,7 +116,9 @@ asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStr
   http::ClientResponse response = std::move(*sent);
   if (response.status() != 200) {
     auto body = co_await response.read_all(1024 * 1024);
-    co_return finish_watch(state, error_from_response(response.status(), body ? *body : std::string()));
+    std::string text;
+    if (body) text = std::move(*body);
+    co_return finish_watch(state, error_from_response(response.status(), text));
   }
   if (cancel->cancelled) {
     response.abort();
@@ -154,7 +162,20 @@ KubeClient::~KubeClient() {
       if (auto state = weak.lock()) live.push_back(std::move(state));
     }
   }
-  for (auto& state : live) WatchStream(state).stop();
+  // Watches first: their coroutines hold connections of the HTTP clients.
+  for (auto& state : live) {
+    WatchStream(state).stop();
+    std::unique_lock lock(state->mutex);
+    state->ready.wait_for(lock, std::chrono::seconds(5), [&] { return state->finished; });
+  }
+  // The HTTP clients' sockets and timers belong to the reactor: destroy them there, while it still runs.
+  std::promise<void> destroyed;
+  asio::post(impl_->executor(), [this, &destroyed] {
+    impl_->requests.reset();
+    impl_->watches.reset();
+    destroyed.set_value();
+  });
+  destroyed.get_future().wait();
   impl_->pool->stop();
 }
 

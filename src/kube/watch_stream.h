@@ -29,6 +29,7 @@ class WatchStream {
     std::condition_variable ready;
     std::deque<WatchEvent> events;
     bool ended = false;
+    bool finished = false;         // the reading coroutine returned and released its connection
     std::optional<Error> error;    // why it ended, when it was not a clean end of stream
     std::function<void()> cancel;  // closes the connection; posts to the reactor
   };

@@ -5,8 +5,8 @@
 #include <atomic>
 #include <string>
 
+#include "api/registry/openapi.h"
 #include "apiserver/rest/client_limiter.h"
-#include "apiserver/rest/openapi_documents.h"
 #include "apiserver/rest/resource_handler.h"
 #include "apiserver/served_resources.h"
 #include "http/asio.h"
@@ -23,7 +23,8 @@ struct ApiHandlerOptions {
 // Thread-safe: one instance serves every reactor.
 class ApiHandler {
  public:
-  ApiHandler(const ServedResources& resources, ResourceHandler& resource_handler, const OpenApiDocuments& openapi,
+  // `openapi` may be null: the index is then empty (kubectl apply then needs --validate=false).
+  ApiHandler(const ServedResources& resources, ResourceHandler& resource_handler, const api::OpenApi* openapi,
              ApiHandlerOptions options);
 
   http::asio::awaitable<void> handle(http::Exchange& exchange);
@@ -37,7 +38,7 @@ class ApiHandler {
 
   const ServedResources& resources_;
   ResourceHandler& resource_handler_;
-  const OpenApiDocuments& openapi_;
+  const api::OpenApi* openapi_;
   const ApiHandlerOptions options_;
   ClientLimiter requests_;
   ClientLimiter watches_;

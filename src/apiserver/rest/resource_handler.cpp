@@ -1,5 +1,6 @@
 #include "apiserver/rest/resource_handler.h"
 
+#include <charconv>
 #include <random>
 
 #include <fmt/format.h>
@@ -61,6 +62,30 @@ ApiResult<WriteOptions> write_options(const QueryParams& query, bool with_valida
   if (!force) return fail(bad_request(force.error().message));
   options.force = *force;
   return options;
+}
+
+// g++ 12 can destroy a temporary twice when it is created inside ?:, && or || in a coroutine: the coroutines
+// here call plain functions like these instead.
+
+// The resourceVersion a watch starts after (0: from now, with the current objects first).
+ApiResult<int64_t> watch_start(const QueryParams& query) {
+  std::string rv = query.get("resourceVersion");
+  if (rv.empty()) return 0;
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(rv.data(), rv.data() + rv.size(), value);
+  if (ec != std::errc() || ptr != rv.data() + rv.size() || value < 0) {
+    return fail(bad_request(fmt::format("invalid resourceVersion \"{}\"", rv)));
+  }
+  return value;
+}
+
+WatchFilter watch_filter(const ResourceInfo& info, const std::string& ns, ObjectMatcher matcher) {
+  WatchFilter filter;
+  filter.group = info.group;
+  filter.resource = info.resource;
+  if (info.namespaced) filter.ns = ns;
+  filter.matches = std::move(matcher);
+  return filter;
 }
 
 std::string list_json(const ResourceInfo& info, const Store::ListResult& result, const std::string& continue_token) {
@@ -174,16 +199,8 @@ asio::awaitable<void> ResourceHandler::list(Request& request) {
 asio::awaitable<void> ResourceHandler::watch(Request& request) {
   auto matcher = make_object_matcher(request.query.get("labelSelector"), request.query.get("fieldSelector"));
   if (!matcher) co_return co_await respond_status(request.exchange, bad_request(matcher.error().message));
-  int64_t from = 0;
-  if (std::string rv = request.query.get("resourceVersion"); !rv.empty()) {
-    auto parsed = QueryParams::parse("resourceVersion=" + rv);
-    auto value = parsed ? parsed->integer("resourceVersion") : Result<std::optional<int64_t>>(fail(parsed.error()));
-    if (!value || !*value || **value < 0) {
-      co_return co_await respond_status(request.exchange,
-                                        bad_request(fmt::format("invalid resourceVersion \"{}\"", rv)));
-    }
-    from = **value;
-  }
+  auto from = watch_start(request.query);
+  if (!from) co_return co_await respond_status(request.exchange, from.error());
   auto bookmarks = request.query.flag("allowWatchBookmarks");
   if (!bookmarks) co_return co_await respond_status(request.exchange, bad_request(bookmarks.error().message));
   auto timeout_seconds = request.query.integer("timeoutSeconds");
@@ -203,9 +220,8 @@ asio::awaitable<void> ResourceHandler::watch(Request& request) {
     auto min = options_.min_watch_timeout.count();
     options.timeout = std::chrono::milliseconds(min + static_cast<int64_t>(random() % static_cast<uint64_t>(min + 1)));
   }
-  WatchFilter filter{request.info.group, request.info.resource, request.info.namespaced ? request.path.ns : "",
-                     std::move(*matcher)};
-  auto subscribe = [this, &filter, from] { return store_.watch(std::move(filter), from); };
+  WatchFilter filter = watch_filter(request.info, request.path.ns, std::move(*matcher));
+  auto subscribe = [this, &filter, start = *from] { return store_.watch(std::move(filter), start); };
   auto watcher = co_await run_blocking(blocking_, subscribe);
   if (!watcher) {
     auto status = status_from(watcher.error());

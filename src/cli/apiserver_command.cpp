@@ -1,0 +1,84 @@
+// `kthena apiserver --data-dir DIR`: the embedded Kubernetes API server of the single-machine mode
+// (docs/apiserver.md). Prints the address and the kubeconfig path on stdout once it serves, so that a supervisor
+// or a test can wait for that line.
+#include <csignal>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "apiserver/api_model.h"
+#include "apiserver/api_server.h"
+#include "cli/command.h"
+
+namespace kthena::cli {
+
+void add_apiserver_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("apiserver", "Serve the Kubernetes API for the Kthena kinds, stored in SQLite");
+  struct Flags {
+    std::string data_dir;
+    std::string listen = "127.0.0.1:6443";
+    bool insecure_http = false;
+    size_t max_request_bytes = 3 * 1024 * 1024;
+    size_t max_requests_per_client = 64;
+    size_t max_watches_per_client = 512;
+    size_t event_history = 10000;
+    size_t watcher_queue = 10000;
+    size_t threads = 2;
+    size_t blocking_threads = 4;
+  };
+  auto flags = std::make_shared<Flags>();
+  cmd->add_option("--data-dir", flags->data_dir, "Directory of the database, certificates, token and kubeconfig")
+      ->required();
+  cmd->add_option("--listen", flags->listen, "host:port to serve on (port 0 picks one)")->capture_default_str();
+  cmd->add_flag("--insecure-http", flags->insecure_http,
+                "Serve plain HTTP without authentication (loopback addresses only; kubectl sends no token over http)");
+  cmd->add_option("--max-request-bytes", flags->max_request_bytes, "Largest request body accepted")
+      ->capture_default_str();
+  cmd->add_option("--max-requests-per-client", flags->max_requests_per_client,
+                  "Requests one client address may have in flight (watches not counted); 429 beyond")
+      ->capture_default_str();
+  cmd->add_option("--max-watches-per-client", flags->max_watches_per_client, "Open watches per client address")
+      ->capture_default_str();
+  cmd->add_option("--event-history", flags->event_history,
+                  "Changes kept for watches to resume from; older resourceVersions get 410 Gone")
+      ->capture_default_str();
+  cmd->add_option("--watcher-queue", flags->watcher_queue,
+                  "Undelivered events a watch may hold before its stream is closed (the client then resumes)")
+      ->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "Network threads")->capture_default_str();
+  cmd->add_option("--blocking-threads", flags->blocking_threads, "Threads for storage work")->capture_default_str();
+
+  cmd->callback([flags, &exit_code] {
+    apiserver::ApiServerOptions options;
+    options.data_dir = flags->data_dir;
+    options.listen = flags->listen;
+    options.tls = !flags->insecure_http;
+    options.max_body_bytes = flags->max_request_bytes;
+    options.max_requests_per_client = flags->max_requests_per_client;
+    options.max_watches_per_client = flags->max_watches_per_client;
+    options.store.event_history = flags->event_history;
+    options.store.watcher_queue = flags->watcher_queue;
+    options.reactor_threads = flags->threads;
+    options.blocking_threads = flags->blocking_threads;
+    // Threads started below inherit this mask, so that only sigwait() sees the signals.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    auto server = apiserver::ApiServer::start(options, apiserver::builtin_api_model());
+    if (!server) {
+      std::cerr << "apiserver: " << server.error().to_string() << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::cout << "serving " << (*server)->url() << " kubeconfig " << (*server)->kubeconfig_path().string() << std::endl;
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("apiserver: signal {}, shutting down", sig);
+    (*server)->shutdown(std::chrono::seconds(5));
+    exit_code = 0;
+  });
+}
+
+}  // namespace kthena::cli
