@@ -52,6 +52,10 @@ ControlPlane::ControlPlane(ControlOptions options, http::Reactor& reactor, Metri
     }
     return prefix_index_;
   };
+  if (auto redis = RedisSettings::from_environment()) {
+    kv_index_ = std::make_shared<KvBlockIndex>();
+    kv_sync_ = std::make_unique<KvBlockSync>(*redis, kv_index_);
+  }
   env_.kv_block_index = [this] { return kv_index_; };
   metrics_.add_callback_gauge("kthena_router_prefix_cache_entries", "Blocks held in the prefix cache (all pods).",
                               [this] {

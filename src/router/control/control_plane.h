@@ -13,6 +13,7 @@
 
 #include "http/client.h"
 #include "http/reactor.h"
+#include "router/control/kv_block_sync.h"
 #include "router/control/scraper.h"
 #include "router/control/static_source.h"
 #include "router/metrics/metrics_registry.h"
@@ -71,7 +72,8 @@ class ControlPlane {
   std::shared_ptr<const RouterConfig> config_;
   std::shared_ptr<PrefixIndex> prefix_index_;
   std::atomic<std::shared_ptr<PrefixIndex>> prefix_index_for_metrics_;  // read by scrapes of /metrics
-  std::shared_ptr<KvBlockIndex> kv_index_;
+  std::shared_ptr<KvBlockIndex> kv_index_;  // set when REDIS_HOST is: the kvcache-aware plugin's block owners
+  std::unique_ptr<KvBlockSync> kv_sync_;
   PluginEnv env_;
   std::unique_ptr<http::Client> client_;
   std::unique_ptr<Scraper> scraper_;
