@@ -5,9 +5,12 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include "api/codec/json_decoder.h"
@@ -18,14 +21,23 @@
 
 namespace kthena::kube {
 namespace asio = http::asio;
+using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
-// Only the reactor thread touches this: it lets stop() abort a watch response that a coroutine is reading.
+// Only the reactor thread touches this: stop() wakes the watch coroutine through the timer, whose completion
+// cancels the read in progress (aborting the response under a pending read would free its connection).
 struct WatchCancel {
-  http::ClientResponse* response = nullptr;
+  explicit WatchCancel(asio::any_io_executor executor) : timer(std::move(executor)) {
+    timer.expires_at(asio::steady_timer::time_point::max());
+  }
+  asio::steady_timer timer;
   bool cancelled = false;
 };
+
+asio::awaitable<void> until_cancelled(asio::steady_timer& timer) {
+  (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
 
 constexpr auto kTokenRefresh = std::chrono::seconds(60);
 
@@ -120,15 +132,15 @@ asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStr
     if (body) text = std::move(*body);
     co_return finish_watch(state, error_from_response(response.status(), text));
   }
-  if (cancel->cancelled) {
-    response.abort();
-    co_return finish_watch(state, std::nullopt);
-  }
-  cancel->response = &response;
   std::optional<Error> failure;
   for (;;) {
-    auto line = co_await response.read_line();
     if (cancel->cancelled) break;
+    // The read races the cancel timer; whichever finishes first cancels the other.
+    auto read = response.read_line();
+    auto cancelled = until_cancelled(cancel->timer);
+    auto next = co_await (std::move(read) || std::move(cancelled));
+    if (cancel->cancelled || next.index() == 1) break;
+    auto& line = std::get<0>(next);
     if (!line) {
       failure = line.error();
       break;
@@ -138,7 +150,6 @@ asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStr
     auto parsed = api::decode_json(**line, "watch event");
     if (!parsed || !parsed->is_object() || !parsed->contains("type") || !(*parsed)["type"].is_string()) {
       failure = Error{ErrorCode::kBadRequest, "", "malformed watch event: " + std::string((*line)->substr(0, 200))};
-      response.abort();
       break;
     }
     WatchEvent event{(*parsed)["type"].get<std::string>(), std::move((*parsed)["object"])};
@@ -146,7 +157,7 @@ asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStr
     state->events.push_back(std::move(event));
     state->ready.notify_all();
   }
-  cancel->response = nullptr;
+  if (cancel->cancelled || failure) response.abort();
   finish_watch(state, std::move(failure));
 }
 
@@ -336,12 +347,12 @@ Result<std::unique_ptr<WatchStream>> KubeClient::watch(const Resource& resource,
   if (!options.field_selector.empty()) target += "&fieldSelector=" + query_escape(options.field_selector);
 
   auto state = std::make_shared<WatchStream::State>();
-  auto cancel = std::make_shared<WatchCancel>();
   auto executor = impl_->executor();
+  auto cancel = std::make_shared<WatchCancel>(executor);
   state->cancel = [executor, cancel] {
     asio::post(executor, [cancel] {
       cancel->cancelled = true;
-      if (cancel->response != nullptr) cancel->response->abort();
+      cancel->timer.cancel();
     });
   };
   {
