@@ -76,6 +76,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, co
   if (!db) return fail(db.error());
   std::unique_ptr<Store> store(new Store(std::move(*db), options));
   if (auto loaded = store->load(); !loaded) return fail(loaded.error());
+  Store* raw = store.get();
+  store->writer_ = std::jthread([raw](std::stop_token stop) { raw->run_writer(stop); });
   return store;
 }
 
@@ -284,23 +286,87 @@ std::vector<std::string> Store::missing_owners() const {
   return missing;
 }
 
+struct Store::Pending {
+  const std::function<Result<void>(StoreTransaction&)>* body = nullptr;
+  Result<void> result;
+  bool done = false;
+  std::mutex mutex;
+  std::condition_variable cv;
+};
+
 Result<void> Store::transact(const std::function<Result<void>(StoreTransaction&)>& body) {
+  auto pending = std::make_shared<Pending>();
+  pending->body = &body;
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(pending);
+  }
+  queue_ready_.notify_one();
+  std::unique_lock lock(pending->mutex);
+  pending->cv.wait(lock, [&] { return pending->done; });
+  return std::move(pending->result);
+}
+
+void Store::run_writer(std::stop_token stop) {
+  std::vector<std::shared_ptr<Pending>> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_ready_.wait(lock, stop, [this] { return !queue_.empty(); });
+      // Finish what was queued even when stopping: its callers are waiting.
+      if (queue_.empty()) return;
+      batch.swap(queue_);
+    }
+    commit_batch(batch);
+    for (auto& pending : batch) {
+      std::lock_guard lock(pending->mutex);
+      pending->done = true;
+      pending->cv.notify_all();
+    }
+    batch.clear();
+  }
+}
+
+void StoreTransaction::undo_to(Mark mark) {
+  staged_ = std::move(mark.staged);
+  events_.resize(mark.events);
+  rv_ = mark.rv;
+}
+
+void Store::commit_batch(std::vector<std::shared_ptr<Pending>>& batch) {
   std::lock_guard write_lock(write_mutex_);
-  if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
+  if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) {
+    for (auto& pending : batch) pending->result = fail(r.error());
+    return;
+  }
   StoreTransaction txn(*this, rv_);
-  auto result = body(txn);
-  if (!result || txn.events_.empty()) {
+  std::vector<size_t> succeeded;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto mark = txn.mark();
+    if (auto r = db_.exec("SAVEPOINT body"); !r) {
+      batch[i]->result = fail(r.error());
+      continue;
+    }
+    batch[i]->result = (*batch[i]->body)(txn);
+    if (batch[i]->result) {
+      (void)db_.exec("RELEASE body");
+      succeeded.push_back(i);
+    } else {
+      (void)db_.exec("ROLLBACK TO body; RELEASE body");
+      txn.undo_to(std::move(mark));
+    }
+  }
+  if (txn.events_.empty()) {
     (void)db_.exec("ROLLBACK");
-    return result;
+    return;
   }
   auto& meta = statements_->set_meta;
-  if (auto r = meta.bind(1, "rv").bind(2, txn.rv_).run(); !r) {
+  auto committed = meta.bind(1, "rv").bind(2, txn.rv_).run();
+  if (committed) committed = db_.exec("COMMIT");
+  if (!committed) {
     (void)db_.exec("ROLLBACK");
-    return r;
-  }
-  if (auto r = db_.exec("COMMIT"); !r) {
-    (void)db_.exec("ROLLBACK");
-    return r;
+    for (size_t i : succeeded) batch[i]->result = fail(committed.error());
+    return;
   }
   {
     std::unique_lock lock(state_mutex_);
@@ -337,7 +403,6 @@ Result<void> Store::transact(const std::function<Result<void>(StoreTransaction&)
       spdlog::warn("store: trimming the event log failed: {}", trimmed.error().message);
     }
   }
-  return {};
 }
 
 Result<std::shared_ptr<Watcher>> Store::watch(WatchFilter filter, int64_t from_rv) {

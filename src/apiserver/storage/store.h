@@ -2,14 +2,17 @@
 //
 // SQLite (WAL, synchronous=FULL) holds the truth: one table of objects keyed by (group, resource, namespace, name)
 // and an event log keyed by resourceVersion. A transaction returns only after its COMMIT is on disk, so a kill -9
-// at any point loses no acknowledged write. Everything else is derived from those tables when the store opens: the
-// in-memory copy of every object that reads are served from, the uid and owner indexes that garbage collection
-// uses, and the watch history.
+// at any point loses no acknowledged write. Transactions that arrive while a commit is being synced are run
+// together by one writer thread and share the next commit (group commit): each still succeeds or fails alone
+// (a savepoint each), and each is acknowledged only after the shared commit is on disk. Everything else is derived from
+// those tables when the store opens: the in-memory copy of every object that reads are served from, the uid and owner
+// indexes that garbage collection uses, and the watch history.
 //
 // The store knows resourceVersions and nothing else of Kubernetes: uids, generations, finalizers and garbage
 // collection are rules of the layer above (ObjectService), which runs them inside one transaction.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -20,6 +23,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -69,8 +73,9 @@ class Store {
   };
   ListResult list(const ListQuery& query) const;
 
-  // Runs `body` as one atomic, durable transaction. Writers are serialized; readers are never blocked by the disk.
-  // If `body` fails, nothing of it is stored and its error is returned.
+  // Runs `body` as one atomic, durable transaction, on the writer thread (the caller blocks until it is durable).
+  // Writers are serialized; readers are never blocked by the disk. If `body` fails, nothing of it is stored and its
+  // error is returned. `body` must not call transact() or watch().
   Result<void> transact(const std::function<Result<void>(StoreTransaction&)>& body);
 
   // A watch of everything after `from_rv`; `from_rv` = 0 means "from now", preceded by a synthetic ADDED event
@@ -93,14 +98,21 @@ class Store {
  private:
   friend class StoreTransaction;
   struct Statements;
+  struct Pending;
   Store(SqliteDatabase db, const StoreOptions& options);
   Result<void> load();
+  void run_writer(std::stop_token stop);
+  void commit_batch(std::vector<std::shared_ptr<Pending>>& batch);
   void index(const ObjectKey& key, const Json& object);
   void unindex(const ObjectKey& key, const Json& object);
 
   const StoreOptions options_;
   std::mutex write_mutex_;  // serializes transactions, the database connection and publication
   SqliteDatabase db_;
+
+  std::mutex queue_mutex_;
+  std::condition_variable_any queue_ready_;
+  std::vector<std::shared_ptr<Pending>> queue_;
   std::unique_ptr<Statements> statements_;
   int64_t last_compaction_check_ = 0;
 
@@ -111,6 +123,7 @@ class Store {
   int64_t rv_ = 0;
 
   WatchHub hub_;
+  std::jthread writer_;  // last: stopped first
 };
 
 // The view of a transaction in progress: reads see its own earlier writes. Used only on the thread that runs it.
@@ -129,6 +142,14 @@ class StoreTransaction {
  private:
   friend class Store;
   explicit StoreTransaction(Store& store, int64_t rv) : store_(store), rv_(rv) {}
+  // What one body of a group commit changed, for undoing it alone.
+  struct Mark {
+    std::map<ObjectKey, std::optional<StoredObject>> staged;
+    size_t events = 0;
+    int64_t rv = 0;
+  };
+  Mark mark() const { return {staged_, events_.size(), rv_}; }
+  void undo_to(Mark mark);
   Store& store_;
   int64_t rv_;
   std::map<ObjectKey, std::optional<StoredObject>> staged_;  // nullopt = deleted

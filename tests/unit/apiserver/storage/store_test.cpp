@@ -1,5 +1,8 @@
 #include "apiserver/storage/store.h"
 
+#include <set>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "unit/apiserver/storage/temp_dir.h"
@@ -276,6 +279,47 @@ TEST(StoreTest, OwnerIndexFollowsWritesInsideAndAfterATransaction) {
   EXPECT_EQ((*store)->key_of_uid("owner-1"), cm("default", "p"));
   ASSERT_TRUE(remove(**store, cm("default", "child")));
   EXPECT_TRUE((*store)->dependents("owner-1").empty());
+}
+
+TEST(StoreTest, ConcurrentTransactionsShareCommitsButSucceedOrFailAlone) {
+  TempDir dir;
+  auto file = dir.path() / "state.db";
+  std::vector<int64_t> rvs(64, -1);
+  {
+    auto store = Store::open(file);
+    ASSERT_TRUE(store);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 64; ++i) {
+      threads.emplace_back([&, i] {
+        Result<StoredObject> out = fail(ErrorCode::kInternal, "not run");
+        auto r = (*store)->transact([&](StoreTransaction& txn) -> Result<void> {
+          out = txn.put(cm("default", "c" + std::to_string(i)), configmap("c", std::to_string(i)));
+          if (!out) return fail(out.error());
+          // Odd bodies fail after writing: their writes must vanish, and nobody else's.
+          if (i % 2 == 1) return fail(ErrorCode::kConflict, "odd");
+          return {};
+        });
+        if (r) rvs[i] = out->rv;
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  auto store = Store::open(file);
+  ASSERT_TRUE(store);
+  std::set<int64_t> seen;
+  for (int i = 0; i < 64; ++i) {
+    auto got = (*store)->get(cm("default", "c" + std::to_string(i)));
+    if (i % 2 == 1) {
+      EXPECT_FALSE(got) << i;
+      EXPECT_EQ(rvs[i], -1);
+      continue;
+    }
+    ASSERT_TRUE(got) << i;
+    EXPECT_EQ(got->rv, rvs[i]);
+    EXPECT_TRUE(seen.insert(got->rv).second) << "resourceVersions are unique";
+  }
+  EXPECT_EQ(*seen.rbegin(), (*store)->resource_version()) << "no resourceVersion was spent on a failed body";
+  EXPECT_EQ(*seen.rbegin(), 32);
 }
 
 }  // namespace
