@@ -23,11 +23,8 @@ std::chrono::nanoseconds env_duration(const char* name, std::chrono::nanoseconds
   return *d;
 }
 
-int run_router(router::RouterServerOptions options, const std::string& kubeconfig) {
-  if (!kubeconfig.empty()) {
-    std::cerr << "kthena router: --kubeconfig mode is not available in this build yet; use --static FILE\n";
-    return 2;
-  }
+int run_router(router::RouterServerOptions options, const std::string& kubeconfig, bool kube_mode) {
+  if (kube_mode) options.kubeconfig = kubeconfig;
   options.control.scrape_interval = env_duration("METRICS_SCRAPE_INTERVAL", std::chrono::seconds(1));
   options.drain_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(env_duration("DRAIN_TIMEOUT", std::chrono::minutes(5)));
@@ -87,7 +84,7 @@ void add_router_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    exit_code = run_router(*options, *kubeconfig);
+    exit_code = run_router(*options, *kubeconfig, kube->count() > 0);
   });
 }
 

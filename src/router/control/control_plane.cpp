@@ -114,10 +114,25 @@ Result<void> ControlPlane::load_static() {
   return {};
 }
 
+void ControlPlane::post(std::function<void()> change) {
+  boost::asio::post(reactor_.executor(), [this, change = std::move(change)] {
+    change();
+    if (publish_pending_) return;
+    publish_pending_ = true;
+    // Coalesce: everything posted within the next few milliseconds goes into the same snapshot.
+    auto timer = std::make_shared<boost::asio::steady_timer>(reactor_.context(), std::chrono::milliseconds(5));
+    timer->async_wait([this, timer](const boost::system::error_code&) {
+      publish_pending_ = false;
+      publish();
+    });
+  });
+}
+
 void ControlPlane::publish() {
   std::shared_ptr<RouterSnapshot> snap = cluster_.build();
   snap->scheduler = scheduler_;
   snap->config = config_;
+  ready_ = scraped_ && (!sources_synced_ || sources_synced_());
   snap->ready = ready_;
   snap->generation = ++generation_;
   for (uint32_t id : cluster_.take_removed_pods()) {
@@ -178,11 +193,13 @@ http::asio::awaitable<void> ControlPlane::watch_loop() {
 http::asio::awaitable<void> ControlPlane::scrape_loop() {
   for (;;) {
     std::shared_ptr<const RouterSnapshot> snap = current();
+    // Readiness needs a pass over the pods the sources had listed, as upstream scrapes only after its informers synced.
+    bool sources_ready = !sources_synced_ || sources_synced_();
     Scraper::PassResult result = co_await scraper_->scrape(*snap);
     bool changed = false;
     for (auto& [key, models] : result.models) changed |= cluster_.set_models(key, std::move(models));
-    if (!ready_) {
-      ready_ = true;  // the first full pass is done
+    if (!scraped_ && sources_ready) {
+      scraped_ = true;  // the first full pass is done
       changed = true;
     }
     scraper_->retain(*snap);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,8 +54,12 @@ class ControlPlane {
   // How many times a configuration or static file reload failed (the last good one stayed). Any thread.
   uint64_t reload_failures() const { return reload_failures_.load(std::memory_order_relaxed); }
 
-  // Kubernetes mode feeds objects here (control thread only); the snapshot follows.
+  // Kubernetes mode: runs `change` on the control reactor (where cluster() may be used), then publishes a new
+  // snapshot within a few milliseconds (changes arriving together share one). Any thread.
+  void post(std::function<void()> change);
   ClusterState& cluster() { return cluster_; }
+  // Readiness waits for the sources too: `synced` reports whether every watch has listed. Before start().
+  void set_sources_synced(std::function<bool()> synced) { sources_synced_ = std::move(synced); }
   void publish();
 
  private:
@@ -78,6 +83,9 @@ class ControlPlane {
   std::unique_ptr<http::Client> client_;
   std::unique_ptr<Scraper> scraper_;
   bool ready_ = false;
+  bool scraped_ = false;          // the first scrape pass is done
+  bool publish_pending_ = false;  // control thread only
+  std::function<bool()> sources_synced_;
   uint64_t generation_ = 0;
   std::optional<std::filesystem::file_time_type> config_mtime_, static_mtime_;
   std::atomic<uint64_t> reload_failures_{0};

@@ -46,6 +46,13 @@ Result<std::unique_ptr<RouterServer>> RouterServer::start(RouterServerOptions op
   auto control = ControlPlane::create(s.options_.control, s.control_pool_->reactor(0), s.registry_);
   if (!control) return fail(control.error());
   s.control_ = std::move(*control);
+  if (s.options_.kubeconfig) {
+    auto source = KubeSource::start(*s.options_.kubeconfig, *s.control_);
+    if (!source) return fail(ErrorCode::kInvalid, source.error().to_string(), "--kubeconfig");
+    s.kube_ = std::move(*source);
+    KubeSource* kube = s.kube_.get();
+    s.control_->set_sources_synced([kube] { return kube->synced(); });
+  }
 
   s.worker_pool_ = std::make_unique<http::ReactorPool>(s.options_.threads);
   for (size_t i = 0; i < s.worker_pool_->size(); ++i) {
@@ -131,6 +138,7 @@ void RouterServer::shutdown() {
   if (inference_) inference_->shutdown(options_.drain_timeout);
   if (metrics_) metrics_->shutdown(std::chrono::seconds(1));
   if (debug_) debug_->shutdown(std::chrono::seconds(1));
+  kube_.reset();  // no more changes posted to the control reactor
   if (control_) control_->stop();
   if (worker_pool_) worker_pool_->stop();
   for (auto& w : workers_) w->flush_log();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "http/reactor.h"
 #include "http/server.h"
 #include "router/control/control_plane.h"
+#include "router/control/kube_source.h"
 #include "router/metrics/metrics_registry.h"
 #include "router/pipeline/request_pipeline.h"
 #include "router/server/worker.h"
@@ -27,6 +29,7 @@ struct RouterServerOptions {
   uint64_t max_body_size = 64 * 1024 * 1024;
   std::chrono::milliseconds drain_timeout{std::chrono::minutes(5)};
   ControlOptions control;
+  std::optional<std::string> kubeconfig;  // --kubeconfig: objects from an API server instead of a static file
 };
 
 // "host:port" or "[v6]:port".
@@ -56,6 +59,7 @@ class RouterServer {
   std::unique_ptr<http::ReactorPool> worker_pool_;
   MetricsRegistry registry_;
   std::unique_ptr<ControlPlane> control_;
+  std::unique_ptr<KubeSource> kube_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<RequestPipeline> pipeline_;
   std::unique_ptr<http::Server> inference_;
