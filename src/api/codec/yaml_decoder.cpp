@@ -40,7 +40,7 @@ class JsonBuilder : public YAML::EventHandler {
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     if (expecting_key()) return set_key("null", mark, false);
-    add_value(Json(nullptr), mark, anchor, 1);
+    add_value(Json(nullptr), mark, anchor, 1, 1);
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -50,13 +50,13 @@ class JsonBuilder : public YAML::EventHandler {
       if (!it->second.value.is_string()) fail_at(mark, "mapping keys must be strings");
       return set_key(it->second.value.get<std::string>(), mark, false);
     }
-    add_value(it->second.value, mark, 0, it->second.nodes);
+    add_value(it->second.value, mark, 0, it->second.nodes, it->second.nodes);
   }
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
     if (expecting_key()) return set_key(value, mark, tag == "?" && value == "<<");
-    add_value(resolve(mark, tag, value), mark, anchor, 1);
+    add_value(resolve(mark, tag, value), mark, anchor, 1, 1);
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
@@ -69,8 +69,10 @@ class JsonBuilder : public YAML::EventHandler {
   void OnSequenceEnd() override {
     Frame frame = std::move(stack_.back());
     stack_.pop_back();
-    size_t nodes = nodes_ - frame.nodes_at_start + 1;
-    add_value(std::move(frame.array), frame.mark, frame.anchor, nodes);
+    // The items were counted as they arrived: the sequence itself adds one node, its subtree is what an alias
+    // of it would add again.
+    size_t subtree = nodes_ - frame.nodes_at_start + 1;
+    add_value(std::move(frame.array), frame.mark, frame.anchor, 1, subtree);
   }
 
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
@@ -82,8 +84,8 @@ class JsonBuilder : public YAML::EventHandler {
   void OnMapEnd() override {
     Frame frame = std::move(stack_.back());
     stack_.pop_back();
-    size_t nodes = nodes_ - frame.nodes_at_start + 1;
-    add_value(finish_map(frame), frame.mark, frame.anchor, nodes);
+    size_t subtree = nodes_ - frame.nodes_at_start + 1;
+    add_value(finish_map(frame), frame.mark, frame.anchor, 1, subtree);
   }
 
  private:
@@ -147,12 +149,14 @@ class JsonBuilder : public YAML::EventHandler {
 
   static std::string go_style_quote(const std::string& s) { return "\"" + s + "\""; }
 
-  void add_value(Json value, const YAML::Mark& mark, YAML::anchor_t anchor, size_t nodes) {
-    nodes_ += nodes;
+  // `added`: nodes this value adds to the document now; `subtree`: nodes it holds in all, which is what an alias of
+  // it adds later (the budget that stops an alias bomb).
+  void add_value(Json value, const YAML::Mark& mark, YAML::anchor_t anchor, size_t added, size_t subtree) {
+    nodes_ += added;
     if (nodes_ > node_budget_) {
       fail_at(mark, "document too large after expanding aliases");
     }
-    if (anchor != 0) anchors_[anchor] = Anchored{value, nodes};
+    if (anchor != 0) anchors_[anchor] = Anchored{value, subtree};
     if (stack_.empty()) {
       documents_.back().value = std::move(value);
       return;

@@ -188,6 +188,18 @@ TEST(YamlDecoder, SniffsJson) {
   EXPECT_EQ(one("{a: 1, b: [x]}"), (Json{{"a", 1}, {"b", {"x"}}}));  // flow YAML
 }
 
+// Upstream's CRDs nest forty levels deep without a single alias: size is counted once per node, not per level.
+TEST(YamlDecoder, DeepDocumentsWithoutAliasesDecode) {
+  std::string text = "a:\n";
+  for (int i = 1; i < 60; ++i) text += std::string(2 * i, ' ') + "b" + std::to_string(i) + ":\n";
+  text += std::string(120, ' ') + "x: 1\n";
+  auto doc = decode_document(text, "t.yaml");
+  ASSERT_TRUE(doc.has_value()) << doc.error().to_string();
+  const Json* node = &(*doc)["a"];
+  for (int i = 1; i < 60; ++i) node = &(*node)["b" + std::to_string(i)];
+  EXPECT_EQ((*node)["x"], 1);
+}
+
 TEST(YamlDecoder, DeepNestingIsAnError) {
   std::string deep(5000, '[');
   EXPECT_FALSE(decode_yaml("a: " + deep, "t.yaml").has_value());
