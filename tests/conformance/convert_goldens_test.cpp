@@ -114,7 +114,8 @@ TEST(ConvertGoldenInputsTest, RuntimeClassReachesEveryPodTemplate) {
       }
     }
   }
-  for (const Json& role : convert_file(dir / "model.yaml").model_serving["spec"]["template"]["roles"]) {
+  const Json plain = convert_file(dir / "model.yaml").model_serving;
+  for (const Json& role : plain["spec"]["template"]["roles"]) {
     EXPECT_FALSE(role["entryTemplate"]["spec"].contains("runtimeClassName"));
   }
 }

@@ -43,15 +43,7 @@ int64_t limit_units(const ModelWorker& worker, std::string_view name) {
   if (limits == worker.resources.end() || !limits->is_object()) return 0;
   auto quantity = limits->find(name);
   if (quantity == limits->end()) return 0;
-  std::string text;
-  if (quantity->is_string()) {
-    text = quantity->get<std::string>();
-  } else if (quantity->is_number()) {
-    text = go_format_number(*quantity, /*as_float64=*/false);
-  } else {
-    return 0;
-  }
-  auto parsed = api::Quantity::parse(text);
+  auto parsed = api::Quantity::from_json(*quantity);
   return parsed ? parsed->value() : 0;
 }
 
