@@ -96,6 +96,40 @@ TEST_F(RouterRobustness, BadRequestsGetUpstreamsStatusesAsOpenAIErrors) {
   EXPECT_EQ(router.chat("m", "still here").status, 200);
 }
 
+// A body that arrives after its head (as many clients send large bodies), several times on one connection.
+TEST_F(RouterRobustness, BodyArrivingAfterTheHead) {
+  start();
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(router.port);
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  std::string body = R"({"model":"m","messages":[{"role":"user","content":"hello world"}],"max_tokens":3})";
+  std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Custom: kept\r\nContent-Type: "
+                     "application/json\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n";
+  for (int i = 0; i < 5; ++i) {
+    send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    send(fd, body.data(), body.size(), MSG_NOSIGNAL);
+    std::string response;
+    char buf[8192];
+    // Read until the response body (Content-Length framed) is complete.
+    for (;;) {
+      ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      ASSERT_GT(n, 0);
+      response.append(buf, static_cast<size_t>(n));
+      size_t end = response.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      size_t cl = response.find("Content-Length: ");
+      if (cl != std::string::npos && response.size() >= end + 4 + std::stoul(response.substr(cl + 16))) break;
+    }
+    EXPECT_EQ(response.substr(0, 15), "HTTP/1.1 200 OK") << i << ": " << response;
+  }
+  close(fd);
+}
+
 // Half-sent requests hold connections, not the router: everybody else keeps being served.
 TEST_F(RouterRobustness, SlowlorisClientsDoNotStarveOthers) {
   start();

@@ -96,13 +96,14 @@ void build_upstream_bodies(RequestState& st, const RequestBody& req, std::string
 }
 
 void build_upstream_headers(RequestState& st) {
-  const http::HeaderList& in = st.ex.request().headers;
+  const std::vector<http::Header>& in = st.head.headers;
+  std::string_view connection = st.head.header("connection");
   st.upstream_headers.clear();
   st.upstream_headers.reserve(in.size() + 1);
   bool has_request_id = false;
-  for (const http::Header& h : in.all()) {
+  for (const http::Header& h : in) {
     if (hop_by_hop(h.name) || iequals(h.name, "expect") || iequals(h.name, "accept-encoding") ||
-        listed_in_connection(in, h.name)) {
+        (!connection.empty() && http::has_token(connection, h.name))) {
       continue;
     }
     if (iequals(h.name, "x-request-id")) {
