@@ -201,6 +201,16 @@ std::vector<TableColumn> event_columns() {
              }),
       column("Message", "string", "A human-readable description of the event.", 0,
              [](const Json& e, Now) -> Json { return text(field(e, {"message"})); }),
+      column("Count", "string", "The number of times this event has occurred.", 1,
+             [](const Json& e, Now) -> Json {
+               const Json& n = field(e, {"count"});
+               return n.is_number() ? n.dump() : std::string("1");
+             }),
+      [] {
+        TableColumn name = name_column();
+        name.priority = 1;
+        return name;
+      }(),
   };
 }
 

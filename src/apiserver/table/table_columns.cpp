@@ -56,6 +56,8 @@ std::vector<TableColumn> table_columns(const ResourceInfo& resource,
   std::vector<TableColumn> columns{name_column()};
   if (resource.builtin) {
     auto builtin = builtin_columns(resource);
+    // Events name themselves last, and only with -o wide, as the real server's table does.
+    if (resource.group.empty() && resource.resource == "events") return builtin;
     if (!builtin.empty()) {
       columns.insert(columns.end(), builtin.begin(), builtin.end());
       return columns;
