@@ -1,15 +1,15 @@
 // The CRDs we ship (deploy/crds/) are structurally equal to upstream Kthena's, except for the divergences listed
 // below, each of which is also in docs/compatibility.md (crd_structure.h says what "structurally" covers).
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
-#include <regex>
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "api/codec/yaml_decoder.h"
 #include "api/registry/crd_renderer.h"
 #include "conformance/crd_structure.h"
 #include "unit/api/conformance_dir.h"
@@ -91,38 +91,13 @@ bool covers(const Divergence& d, const std::string& path) {
   return d.path == path;
 }
 
-// CRD files hold plain YAML: maps, sequences, and scalars whose type is YAML 1.2's core schema (quoted ones are
-// strings). They are read with yaml-cpp directly because api::decode_document rejects documents nested as deep as
-// these schemas, with "document too large after expanding aliases" (they hold no aliases).
-Json scalar(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  if (node.Tag() == "!") return text;
-  if (text == "true" || text == "false") return text == "true";
-  if (text == "null" || text == "~" || text.empty()) return nullptr;
-  static const std::regex kInt("[-+]?[0-9]+");
-  static const std::regex kFloat("[-+]?([0-9]+\\.[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?");
-  if (std::regex_match(text, kInt)) return std::stoll(text);
-  if (std::regex_match(text, kFloat)) return std::stod(text);
-  return text;
-}
-
-Json to_json(const YAML::Node& node) {
-  if (node.IsMap()) {
-    Json out = Json::object();
-    for (const auto& kv : node) out[kv.first.Scalar()] = to_json(kv.second);
-    return out;
-  }
-  if (node.IsSequence()) {
-    Json out = Json::array();
-    for (const auto& item : node) out.push_back(to_json(item));
-    return out;
-  }
-  if (node.IsScalar()) return scalar(node);
-  return nullptr;
-}
-
 Json read_yaml(const fs::path& path) {
-  return to_json(YAML::LoadFile(path.string()));
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = api::decode_document(text.str(), path.string());
+  if (!doc) ADD_FAILURE() << doc.error().to_string();
+  return doc ? *doc : Json();
 }
 
 TEST(CrdConformance, EveryCrdKindIsComparedWithUpstream) {
