@@ -94,8 +94,9 @@ BENCHMARK(BM_Schedule)
 // The body parse: model, stream and prompt read, the whole document validated.
 void BM_ParseBody(benchmark::State& state) {
   std::string content = prompt_of_size(static_cast<size_t>(state.range(0)));
-  std::string body = R"({"model":"m","messages":[{"role":"system","content":"You are helpful."},{"role":"user","content":")" +
-                     content + R"("}],"max_tokens":64,"stream":true,"temperature":0.7})";
+  std::string body =
+      R"({"model":"m","messages":[{"role":"system","content":"You are helpful."},{"role":"user","content":")" +
+      content + R"("}],"max_tokens":64,"stream":true,"temperature":0.7})";
   size_t size = body.size();
   body.resize(size + 64);
   RequestParser parser;

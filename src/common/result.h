@@ -12,21 +12,21 @@ namespace kthena {
 // The kinds of failure the platform distinguishes. Each maps onto one HTTP status (http_status()) and onto the
 // `reason` of a Kubernetes Status object, so an error can travel from storage to kubectl without re-classification.
 enum class ErrorCode {
-  kInvalid,          // 422 Unprocessable Entity: the input is well-formed but breaks a rule (field errors)
-  kBadRequest,       // 400: the input cannot be parsed
-  kUnauthorized,     // 401
-  kForbidden,        // 403
-  kNotFound,         // 404
-  kMethodNotAllowed, // 405
-  kAlreadyExists,    // 409, reason AlreadyExists
-  kConflict,         // 409, reason Conflict (stale resourceVersion)
-  kGone,             // 410: a watch resumed from a compacted resourceVersion
-  kTooLarge,         // 413
-  kTooManyRequests,  // 429
-  kInternal,         // 500
-  kUnavailable,      // 503
-  kTimeout,          // 504
-  kIo,               // a file or socket failed; 500 when it reaches HTTP
+  kInvalid,           // 422 Unprocessable Entity: the input is well-formed but breaks a rule (field errors)
+  kBadRequest,        // 400: the input cannot be parsed
+  kUnauthorized,      // 401
+  kForbidden,         // 403
+  kNotFound,          // 404
+  kMethodNotAllowed,  // 405
+  kAlreadyExists,     // 409, reason AlreadyExists
+  kConflict,          // 409, reason Conflict (stale resourceVersion)
+  kGone,              // 410: a watch resumed from a compacted resourceVersion
+  kTooLarge,          // 413
+  kTooManyRequests,   // 429
+  kInternal,          // 500
+  kUnavailable,       // 503
+  kTimeout,           // 504
+  kIo,                // a file or socket failed; 500 when it reaches HTTP
 };
 
 struct Error {
@@ -45,7 +45,9 @@ using Result = tl::expected<T, Error>;
 inline tl::unexpected<Error> fail(ErrorCode code, std::string message, std::string field = {}) {
   return tl::unexpected<Error>(Error{code, std::move(field), std::move(message)});
 }
-inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+inline tl::unexpected<Error> fail(Error error) {
+  return tl::unexpected<Error>(std::move(error));
+}
 
 std::string_view to_string(ErrorCode code);
 

@@ -19,7 +19,9 @@ namespace fs = std::filesystem;
 
 const std::string kTestdata = "kthena/HEAD/pkg/model-booster-controller/convert/testdata";
 
-Json load(const fs::path& file) { return *api::decode_document(read_file(file), file.string()); }
+Json load(const fs::path& file) {
+  return *api::decode_document(read_file(file), file.string());
+}
 
 // What the API server adds to an object it stores.
 Json stored(Json object) {

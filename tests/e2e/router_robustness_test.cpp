@@ -106,9 +106,10 @@ TEST_F(RouterRobustness, BodyArrivingAfterTheHead) {
   inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
   ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   std::string body = R"({"model":"m","messages":[{"role":"user","content":"hello world"}],"max_tokens":3})";
-  std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Custom: kept\r\nContent-Type: "
-                     "application/json\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n";
+  std::string head =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Custom: kept\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   for (int i = 0; i < 5; ++i) {
     send(fd, head.data(), head.size(), MSG_NOSIGNAL);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
