@@ -307,6 +307,21 @@ Result<void> Store::transact(const std::function<Result<void>(StoreTransaction&)
   return std::move(pending->result);
 }
 
+namespace {
+
+// The writer thread serves every client: a body that throws (a bug, or an allocation failure) fails its own write
+// with a 500 and is rolled back like any failed body, instead of ending the server.
+Result<void> run_body(const std::function<Result<void>(StoreTransaction&)>& body, StoreTransaction& txn) {
+  try {
+    return body(txn);
+  } catch (const std::exception& e) {
+    spdlog::error("store: a write failed with an exception: {}", e.what());
+    return fail(ErrorCode::kInternal, fmt::format("internal error: {}", e.what()));
+  }
+}
+
+}  // namespace
+
 void Store::run_writer(std::stop_token stop) {
   std::vector<std::shared_ptr<Pending>> batch;
   for (;;) {
@@ -347,7 +362,7 @@ void Store::commit_batch(std::vector<std::shared_ptr<Pending>>& batch) {
       batch[i]->result = fail(r.error());
       continue;
     }
-    batch[i]->result = (*batch[i]->body)(txn);
+    batch[i]->result = run_body(*batch[i]->body, txn);
     if (batch[i]->result) {
       (void)db_.exec("RELEASE body");
       succeeded.push_back(i);

@@ -100,6 +100,25 @@ TEST(StoreTest, FailedTransactionStoresNothing) {
   EXPECT_EQ(b->rv, before + 1);
 }
 
+TEST(StoreTest, ATransactionThatThrowsFailsAloneAndTheStoreKeepsWriting) {
+  TempDir dir;
+  auto store = Store::open(dir.path() / "state.db");
+  ASSERT_TRUE(store);
+  int64_t before = (*store)->resource_version();
+  auto r = (*store)->transact([&](StoreTransaction& txn) -> Result<void> {
+    EXPECT_TRUE(txn.put(cm("default", "a"), configmap("a", "1")));
+    return Json::parse("{").is_null() ? Result<void>{} : fail(ErrorCode::kInternal, "unreachable");
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInternal);
+  EXPECT_NE(r.error().message.find("internal error"), std::string::npos) << r.error().message;
+  EXPECT_FALSE((*store)->get(cm("default", "a")));
+  EXPECT_EQ((*store)->resource_version(), before);
+  auto b = put(**store, cm("default", "b"), configmap("b", "1"));
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b->rv, before + 1);
+}
+
 TEST(StoreTest, SecondOpenOfTheSameFileIsRefused) {
   TempDir dir;
   auto first = Store::open(dir.path() / "state.db");
