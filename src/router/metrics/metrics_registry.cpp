@@ -5,32 +5,48 @@
 #include <sstream>
 
 #include <prometheus/text_serializer.h>
+#include <xxhash.h>
 
 #include "common/assert.h"
 
 namespace kthena::router {
 
+namespace {
+
+bool same_labels(const std::vector<std::string>& have, std::initializer_list<std::string_view> want) {
+  auto w = want.begin();
+  for (const std::string& h : have) {
+    if (h != *w++) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 MetricShard::Cell& MetricShard::cell(Metric m, std::initializer_list<std::string_view> labels) {
   const MetricDef& def = metric_def(m);
   KTHENA_ASSERT(labels.size() == def.labels.size(), "label count differs from the metric's definition");
-  key_.clear();
-  for (std::string_view l : labels) {
-    key_.append(l);
-    key_.push_back('\0');
-  }
+  // Each label's hash seeds the next one's, so that the split between labels counts ({"ab","c"} != {"a","bc"}).
+  uint64_t hash = labels.size();
+  for (std::string_view l : labels) hash = XXH3_64bits_withSeed(l.data(), l.size(), hash);
   auto& local = local_[static_cast<size_t>(m)];
-  if (auto it = local.find(key_); it != local.end()) return *it->second;
+  auto it = local.try_emplace(hash, nullptr).first;
+  for (Cell* c = it->second; c != nullptr; c = c->same_hash) {
+    if (same_labels(c->labels, labels)) return *c;
+  }
   auto created = std::make_unique<Cell>();
+  created->labels.reserve(labels.size());
   for (std::string_view l : labels) created->labels.emplace_back(l);
   if (def.type == MetricType::kHistogram) {
     created->buckets = std::make_unique<std::atomic<uint64_t>[]>(def.buckets.size() + 1);
   }
   Cell* raw = created.get();
+  raw->same_hash = it->second;
   {
     std::lock_guard lock(mutex_);
     cells_[static_cast<size_t>(m)].push_back(std::move(created));
   }
-  local.emplace(key_, raw);
+  it->second = raw;
   return *raw;
 }
 

@@ -10,12 +10,12 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <prometheus/collectable.h>
 
 #include "router/metrics/metric_defs.h"
-#include "router/util/string_map.h"
 
 namespace kthena::router {
 
@@ -38,12 +38,13 @@ class MetricShard {
     std::unique_ptr<std::atomic<uint64_t>[]> buckets;  // histogram: per bucket (not cumulative)
     std::atomic<double> sum{0};
     std::atomic<uint64_t> count{0};
+    Cell* same_hash = nullptr;  // owner only: the next cell whose labels hash alike
   };
   Cell& cell(Metric m, std::initializer_list<std::string_view> labels);
 
-  StringMap<Cell*> local_[kMetricCount];  // owner's lookup cache
-  std::string key_;                       // owner's scratch for building keys
-  mutable std::mutex mutex_;              // guards cells_: appended by the owner on a new series, read by scrapes
+  // Owner's lookup: cells by a hash of their labels, checked against the labels themselves; no key is built.
+  std::unordered_map<uint64_t, Cell*> local_[kMetricCount];
+  mutable std::mutex mutex_;  // guards cells_: appended by the owner on a new series, read by scrapes
   std::vector<std::unique_ptr<Cell>> cells_[kMetricCount];
 };
 
