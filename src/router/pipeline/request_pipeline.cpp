@@ -25,14 +25,41 @@ class ClientHeaders final : public HeaderSource {
 
 }  // namespace
 
-Worker& RequestPipeline::worker_for(http::Exchange& ex) const {
+size_t RequestPipeline::worker_index(http::Exchange& ex) const {
   http::Reactor* reactor = &ex.reactor();
-  for (const auto& w : workers_) {
-    if (&w->reactor() == reactor) return *w;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (&workers_[i]->reactor() == reactor) return i;
   }
   KTHENA_ASSERT(false, "a request arrived on a reactor without a worker");
-  return *workers_.front();
+  return 0;
 }
+
+// A request's state, taken from its worker's pool and given back (destroyed, storage kept) when the request ends.
+class RequestPipeline::PooledState {
+ public:
+  PooledState(StatePool& pool, http::Exchange& ex, Worker& w, const RouterSnapshot& snap) : pool_(pool) {
+    if (pool.free.empty()) {
+      slot_ = std::make_unique<std::optional<RequestState>>();
+    } else {
+      slot_ = std::move(pool.free.back());
+      pool.free.pop_back();
+    }
+    slot_->emplace(ex, w, snap);
+  }
+  ~PooledState() {
+    slot_->reset();
+    if (pool_.free.size() < kMaxFree) pool_.free.push_back(std::move(slot_));
+  }
+  PooledState(const PooledState&) = delete;
+  PooledState& operator=(const PooledState&) = delete;
+
+  RequestState& operator*() { return **slot_; }
+
+ private:
+  static constexpr size_t kMaxFree = 256;
+  StatePool& pool_;
+  std::unique_ptr<std::optional<RequestState>> slot_;
+};
 
 http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
   std::string_view path = ex.path();
@@ -40,7 +67,8 @@ http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
     co_await ex.respond(200, "application/json", R"({"message":"ok"})");
     co_return;
   }
-  Worker& w = worker_for(ex);
+  size_t index = worker_index(ex);
+  Worker& w = *workers_[index];
   if (path == "/readyz") {
     auto snap = w.snapshot();
     if (snap && snap->ready) {
@@ -59,9 +87,9 @@ http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
     co_return;
   }
   auto snap = w.snapshot();
-  RequestState st(ex, w, *snap);
+  PooledState state(pools_[index], ex, w, *snap);
   w.metrics().add(Metric::kActiveRequests, {}, 1);
-  co_await inference(st);
+  co_await inference(*state);
   w.metrics().add(Metric::kActiveRequests, {}, -1);
 }
 

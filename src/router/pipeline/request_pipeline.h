@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "http/exchange.h"
@@ -21,19 +22,27 @@ class RequestPipeline {
  public:
   // `workers` is indexed like the reactors of the pool that serves the listener; it must outlive the pipeline.
   RequestPipeline(const std::vector<std::unique_ptr<Worker>>& workers, PipelineOptions options)
-      : workers_(workers), options_(options) {}
+      : workers_(workers), options_(options), pools_(workers.size()) {}
 
   // The http::Handler of the inference listener.
   http::asio::awaitable<void> handle(http::Exchange& ex);
 
  private:
-  Worker& worker_for(http::Exchange& ex) const;
+  size_t worker_index(http::Exchange& ex) const;
   http::asio::awaitable<void> inference(RequestState& st);
   // Parses, routes and resolves; false when it already answered.
   http::asio::awaitable<bool> prepare(RequestState& st);
 
+  // Request states kept for reuse, one pool per worker, used only on that worker's thread. A state is larger than
+  // what Asio's per-thread frame cache holds: in the handler's coroutine frame it costs a large malloc per request.
+  struct StatePool {
+    std::vector<std::unique_ptr<std::optional<RequestState>>> free;
+  };
+  class PooledState;
+
   const std::vector<std::unique_ptr<Worker>>& workers_;
   PipelineOptions options_;
+  std::vector<StatePool> pools_;
 };
 
 }  // namespace kthena::router
