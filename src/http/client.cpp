@@ -386,7 +386,7 @@ asio::awaitable<Result<std::shared_ptr<ClientConnection>>> Client::connect(const
     // The socket now lives in the TLS stream: the handshake's timeout is the connection's own timer.
     timer_guard->cancel();
     c->arm(options_.connect_timeout);
-    error_code hec = co_await c->transport_.handshake(asio::ssl::stream_base::client);
+    error_code hec = std::get<0>(co_await c->transport_.handshake(asio::ssl::stream_base::client));
     c->disarm();
     if (hec) {
       if (c->timed_out()) co_return fail(ErrorCode::kTimeout, "TLS handshake timed out", where);
@@ -416,7 +416,7 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
     std::array<asio::const_buffer, 2> buffers{asio::buffer(c->out_),
                                               asio::buffer(request.body.data(), request.body.size())};
     c->arm(options_.response_timeout);
-    error_code ec = co_await c->transport_.write(buffers);
+    error_code ec = std::get<0>(co_await c->transport_.write(buffers));
     if (ec) {
       c->disarm();
       c->transport_.close();

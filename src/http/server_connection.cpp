@@ -4,8 +4,8 @@
 #include <charconv>
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include "http/server_state.h"
 
@@ -96,7 +96,7 @@ asio::awaitable<void> ServerConnection::serve() {
   const ServerOptions& options = state_->options;
   if (transport_.is_tls()) {
     set_deadline(Clock::now() + options.header_timeout);
-    error_code ec = co_await transport_.handshake(asio::ssl::stream_base::server);
+    error_code ec = std::get<0>(co_await transport_.handshake(asio::ssl::stream_base::server));
     if (ec) co_return;
   }
   for (;;) {
@@ -210,7 +210,7 @@ asio::awaitable<Result<void>> ServerConnection::send_continue_if_expected() {
   continue_sent_ = true;
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   io_deadline();
-  error_code ec = co_await transport_.write(asio::buffer(kContinue.data(), kContinue.size()));
+  error_code ec = std::get<0>(co_await transport_.write(asio::buffer(kContinue.data(), kContinue.size())));
   clear_deadline();
   if (ec) co_return write_failed(ec);
   co_return Result<void>{};
@@ -434,7 +434,7 @@ asio::awaitable<Result<void>> ServerConnection::respond(int status, std::span<co
   bool send_body = !body.empty() && head_.method != "HEAD";
   std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body.data(), send_body ? body.size() : 0)};
   io_deadline();
-  error_code ec = co_await transport_.write(buffers);
+  error_code ec = std::get<0>(co_await transport_.write(buffers));
   clear_deadline();
   if (ec) co_return write_failed(ec);
   co_return Result<void>{};
@@ -449,7 +449,7 @@ asio::awaitable<Result<void>> ServerConnection::begin_stream(int status, std::sp
   write_head(status, headers, response_chunked_, 0);
   response_state_ = ResponseState::kStreaming;
   io_deadline();
-  error_code ec = co_await transport_.write(asio::buffer(out_));
+  error_code ec = std::get<0>(co_await transport_.write(asio::buffer(out_)));
   clear_deadline();
   if (ec) co_return write_failed(ec);
   co_return Result<void>{};
@@ -472,7 +472,7 @@ asio::awaitable<Result<void>> ServerConnection::write_chunk(std::string_view a, 
                                             asio::buffer(b.data(), b.size()), asio::buffer(c.data(), c.size()),
                                             asio::buffer("\r\n", response_chunked_ ? 2 : 0)};
   io_deadline();
-  error_code ec = co_await transport_.write(buffers);
+  error_code ec = std::get<0>(co_await transport_.write(buffers));
   clear_deadline();
   if (ec) co_return write_failed(ec);
   co_return Result<void>{};
@@ -483,7 +483,7 @@ asio::awaitable<Result<void>> ServerConnection::end_stream() {
   response_state_ = ResponseState::kDone;
   if (!response_chunked_) co_return Result<void>{};
   io_deadline();
-  error_code ec = co_await transport_.write(asio::buffer("0\r\n\r\n", 5));
+  error_code ec = std::get<0>(co_await transport_.write(asio::buffer("0\r\n\r\n", 5)));
   clear_deadline();
   if (ec) co_return write_failed(ec);
   co_return Result<void>{};
@@ -503,29 +503,62 @@ asio::awaitable<void> ServerConnection::send_error(int status, std::string_view 
 
 // ---- disconnect detection ----
 
+// The work runs on this coroutine (no spawn, no parallel group): a read with a plain handler watches the socket, and
+// a client that leaves emits cancel_, which reaches whatever the work awaits through the serving coroutine's
+// cancellation state. That state is then reset, so that the connection's own code can still await.
 asio::awaitable<bool> ServerConnection::until_disconnect(asio::awaitable<void> work) {
-  using namespace asio::experimental::awaitable_operators;
   if (body_state_ != BodyState::kDone) {
     co_await std::move(work);
     co_return true;
   }
-  auto winner = co_await (std::move(work) || watch_disconnect());
-  co_return winner.index() == 0;
+  client_left_ = false;
+  work_running_ = true;
+  watch_read();
+  std::exception_ptr failure;
+  try {
+    co_await std::move(work);
+  } catch (...) {
+    // After a cancellation the work's next co_await throws operation_aborted; that is the expected way out.
+    failure = std::current_exception();
+  }
+  work_running_ = false;
+  if (client_left_) co_await asio::this_coro::reset_cancellation_state();
+  if (watch_reading_) {
+    // The read must be over before the connection reads again (next request, linger): cancel it and wait for it.
+    watch_cancel_.emit(asio::cancellation_type::terminal);
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [this](auto handler) { watch_waiter_.emplace(std::move(handler)); }, asio::use_awaitable);
+  }
+  if (failure && !client_left_) std::rethrow_exception(failure);
+  co_return !client_left_;
 }
 
-asio::awaitable<void> ServerConnection::watch_disconnect() {
-  for (;;) {
-    // Never grow or move pinned bytes here: the handler holds views into them.
-    asio::mutable_buffer space = buffer_.prepare(1, buffer_.capacity());
-    if (space.size() == 0) {
-      // Pipelined requests filled the buffer; nothing more can be learnt from reading until the handler is done.
-      asio::steady_timer forever(transport_.socket().get_executor(), Clock::time_point::max());
-      co_await forever.async_wait(kAwaitTuple);
-      co_return;
+void ServerConnection::watch_read() {
+  // Never grow or move pinned bytes here: the handler holds views into them.
+  asio::mutable_buffer space = buffer_.prepare(1, buffer_.capacity());
+  if (space.size() == 0) return;  // pipelined requests filled the buffer: nothing more to learn until the work ends
+  watch_reading_ = true;
+  transport_.read_some(space, asio::bind_cancellation_slot(watch_cancel_.slot(),
+                                                           [this](error_code ec, size_t n) { on_watch_read(ec, n); }));
+}
+
+void ServerConnection::on_watch_read(const error_code& ec, size_t n) {
+  watch_reading_ = false;
+  if (!ec) {
+    buffer_.commit(n);  // a pipelined request
+    if (work_running_) {
+      watch_read();
+      return;
     }
-    auto [ec, n] = co_await transport_.read_some(space);
-    if (ec) co_return;
-    buffer_.commit(n);
+  } else if (work_running_) {
+    client_left_ = true;
+    cancel_->emit(asio::cancellation_type::terminal);
+  }
+  if (watch_waiter_) {
+    // Resumes until_disconnect(), which may end the request and the connection: nothing here touches `this` after.
+    asio::any_completion_handler<void()> waiter(std::move(*watch_waiter_));
+    watch_waiter_.reset();
+    std::move(waiter)();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/intrusive/list.hpp>
 
@@ -72,7 +73,8 @@ class ServerConnection : public Deadline, public ServerListHook {
   Result<void> write_failed(const error_code& ec);
 
   asio::awaitable<bool> until_disconnect(asio::awaitable<void> work);
-  asio::awaitable<void> watch_disconnect();
+  void watch_read();
+  void on_watch_read(const error_code& ec, size_t n);
 
   void io_deadline();
 
@@ -101,6 +103,15 @@ class ServerConnection : public Deadline, public ServerListHook {
   bool continue_sent_ = false;
   int body_error_status_ = 0;
   std::string body_error_;
+
+  // Disconnect watch (until_disconnect): one read with a plain completion handler while the work runs on the serving
+  // coroutine itself; a client that leaves makes it emit cancel_, which cancels what the work awaits.
+  bool work_running_ = false;
+  bool watch_reading_ = false;
+  bool client_left_ = false;
+  asio::cancellation_signal watch_cancel_;
+  // optional: Boost 1.81 any_completion_handler move-assignment recurses without end.
+  std::optional<asio::any_completion_handler<void()>> watch_waiter_;
 
   ResponseState response_state_ = ResponseState::kNone;
   bool response_chunked_ = false;

@@ -5,9 +5,11 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -21,6 +23,7 @@ namespace kthena::http {
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
 inline constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
+inline constexpr auto kDeferTuple = asio::as_tuple(asio::deferred);
 
 class Transport {
  public:
@@ -32,29 +35,35 @@ class Transport {
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
   asio::ssl::stream<tcp::socket>* tls() { return tls_.get(); }
 
-  asio::awaitable<std::pair<error_code, size_t>> read_some(asio::mutable_buffer buffer) {
-    if (tls_) {
-      auto [ec, n] = co_await tls_->async_read_some(buffer, kAwaitTuple);
-      co_return std::pair{ec, n};
-    }
-    auto [ec, n] = co_await plain_->async_read_some(buffer, kAwaitTuple);
-    co_return std::pair{ec, n};
+  // The operations complete with (error_code, ...) tuples by default, and co_await them without a coroutine frame of
+  // their own (a deferred operation is awaited in place): these run several times per proxied request.
+  template <class Token = decltype((kDeferTuple))>
+  auto read_some(asio::mutable_buffer buffer, Token&& token = kDeferTuple) {
+    return asio::async_initiate<Token, void(error_code, size_t)>(
+        [this](auto handler, asio::mutable_buffer b) {
+          if (tls_) {
+            tls_->async_read_some(b, std::move(handler));
+          } else {
+            plain_->async_read_some(b, std::move(handler));
+          }
+        },
+        token, buffer);
   }
 
-  template <class Buffers>
-  asio::awaitable<error_code> write(const Buffers& buffers) {
-    if (tls_) {
-      auto [ec, n] = co_await asio::async_write(*tls_, buffers, kAwaitTuple);
-      co_return ec;
-    }
-    auto [ec, n] = co_await asio::async_write(*plain_, buffers, kAwaitTuple);
-    co_return ec;
+  template <class Buffers, class Token = decltype((kDeferTuple))>
+  auto write(const Buffers& buffers, Token&& token = kDeferTuple) {
+    return asio::async_initiate<Token, void(error_code, size_t)>(
+        [this](auto handler, const Buffers& b) {
+          if (tls_) {
+            asio::async_write(*tls_, b, std::move(handler));
+          } else {
+            asio::async_write(*plain_, b, std::move(handler));
+          }
+        },
+        token, buffers);
   }
 
-  asio::awaitable<error_code> handshake(asio::ssl::stream_base::handshake_type type) {
-    auto [ec] = co_await tls_->async_handshake(type, kAwaitTuple);
-    co_return ec;
-  }
+  auto handshake(asio::ssl::stream_base::handshake_type type) { return tls_->async_handshake(type, kDeferTuple); }
 
   // Closing aborts pending operations; they complete with an error on the reactor thread.
   void close() {

@@ -1,6 +1,8 @@
 #include "http/server.h"
 
 #include <atomic>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -17,7 +19,8 @@ using namespace std::chrono_literals;
 using testing::RawClient;
 
 // Answers by path: /echo returns the body, /stream streams three chunks, /slow waits until the client goes away,
-// /sleep waits 300 ms, /silent does not respond, /chunks echoes the body piece by piece.
+// /sleep waits 300 ms, /silent does not respond, /chunks echoes the body piece by piece, /guarded answers after 100 ms
+// under until_disconnect(), /guarded-throw throws there.
 asio::awaitable<void> handle(Exchange& ex, std::atomic<int>* disconnects) {
   std::string_view path = ex.path();
   if (path == "/echo") {
@@ -45,7 +48,26 @@ asio::awaitable<void> handle(Exchange& ex, std::atomic<int>* disconnects) {
       asio::steady_timer t(ex.executor(), 30s);
       co_await t.async_wait(asio::use_awaitable);
     }());
+    if (!finished) {
+      // The cancellation that ended the work must not outlive it: the handler can still await.
+      asio::steady_timer t(ex.executor(), 10ms);
+      co_await t.async_wait(asio::use_awaitable);
+      ++*disconnects;
+    }
+  } else if (path == "/guarded") {
+    bool finished = co_await ex.until_disconnect([&]() -> asio::awaitable<void> {
+      asio::steady_timer t(ex.executor(), 100ms);
+      co_await t.async_wait(asio::use_awaitable);
+      co_await ex.respond(200, "text/plain", "guarded");
+    }());
     if (!finished) ++*disconnects;
+  } else if (path == "/guarded-throw") {
+    co_await ex.until_disconnect([&]() -> asio::awaitable<void> {
+      asio::steady_timer t(ex.executor(), 10ms);
+      co_await t.async_wait(asio::use_awaitable);
+      throw std::runtime_error("work failed");
+    }());
+    ++*disconnects;  // not reached: the work's exception is the handler's
   } else if (path == "/sleep") {
     asio::steady_timer t(ex.executor(), 300ms);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -250,6 +272,33 @@ TEST_F(ServerTest, DetectsClientDisconnect) {
   }
   for (int i = 0; i < 100 && disconnects_ == 0; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(disconnects_.load(), 1);
+}
+
+TEST_F(ServerTest, WorkUnderDisconnectWatchKeepsTheConnectionAndPipelinedRequests) {
+  start();
+  RawClient c(port());
+  // The second request arrives while the first one's work runs: the watch reads it, and it is served next.
+  c.send("GET /guarded HTTP/1.1\r\n\r\n");
+  std::this_thread::sleep_for(30ms);
+  c.send("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+  EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nguarded"));
+  EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nhello"));
+  for (int i = 0; i < 3; ++i) {
+    c.send("GET /guarded HTTP/1.1\r\n\r\n");
+    EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nguarded")) << i;
+  }
+  EXPECT_EQ(disconnects_.load(), 0);
+  EXPECT_EQ(server_->connections(), 1u);
+}
+
+TEST_F(ServerTest, WorkThatThrowsUnderDisconnectWatchIsTheHandlersFailure) {
+  start();
+  RawClient c(port());
+  c.send("GET /guarded-throw HTTP/1.1\r\n\r\n");
+  std::string r = c.read_until_close();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 500 Internal Server Error\r\n")) << r;
+  EXPECT_NE(r.find("the handler failed"), std::string::npos) << r;
+  EXPECT_EQ(disconnects_.load(), 0);
 }
 
 TEST_F(ServerTest, GracefulShutdownFinishesInFlightRequests) {
