@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "http/exchange.h"
@@ -16,6 +18,12 @@
 #include "http/tls.h"
 
 namespace kthena::http {
+
+// The body of an error the server answers on its own, before or instead of the handler.
+struct ErrorBody {
+  std::string content_type;
+  std::string body;
+};
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -39,6 +47,11 @@ struct ServerOptions {
   size_t max_connections = 0;              // 0: unlimited; beyond it new connections are closed at once
   size_t max_connections_per_client = 0;   // per remote IP; 0: unlimited
   std::optional<TlsServerOptions> tls;
+  // Shapes the bodies of the errors the server answers itself (400 malformed request or body, 413, 431, 501, 505,
+  // and 500 when the handler did not respond), for owners whose API has an error format (the router's OpenAI error
+  // objects). `message` says what was wrong. Unset: text/plain, the message and a newline. Called on the connection's
+  // reactor thread; must not throw.
+  std::function<ErrorBody(int status, std::string_view message)> error_body;
 };
 
 struct ServerState;

@@ -492,13 +492,19 @@ asio::awaitable<Result<void>> ServerConnection::end_stream() {
 asio::awaitable<void> ServerConnection::send_error(int status, std::string_view message) {
   keep_alive_ = false;
   if (response_state_ != ResponseState::kNone || !transport_.is_open()) co_return;
-  std::string body(message);
-  body.push_back('\n');
-  Header headers[] = {{"Content-Type", "text/plain; charset=utf-8"}};
+  ErrorBody shaped;
+  if (state_->options.error_body) {
+    shaped = state_->options.error_body(status, message);
+  } else {
+    shaped.content_type = "text/plain; charset=utf-8";
+    shaped.body.assign(message);
+    shaped.body.push_back('\n');
+  }
+  Header headers[] = {{"Content-Type", shaped.content_type}};
   // The head may never have been parsed (a malformed request): answer as HTTP/1.1.
   head_.method = {};
   head_.version_minor = 1;
-  co_await respond(status, headers, body);
+  co_await respond(status, headers, shaped.body);
 }
 
 // ---- disconnect detection ----

@@ -42,4 +42,28 @@ std::string error_body(int status, std::string_view message, std::string_view co
   return out;
 }
 
+http::ErrorBody protocol_error_body(int status, std::string_view message) {
+  std::string_view code;
+  switch (status) {
+    case 400:
+      code = "bad_request";
+      break;
+    case 413:
+      code = "request_too_large";
+      break;
+    case 431:
+      code = "request_header_fields_too_large";
+      break;
+    case 501:
+      code = "not_implemented";
+      break;
+    case 505:
+      code = "http_version_not_supported";
+      break;
+    default:
+      code = status >= 500 ? "internal_error" : "bad_request";
+  }
+  return {"application/json", error_body(status, message, code)};
+}
+
 }  // namespace kthena::router

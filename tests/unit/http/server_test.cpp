@@ -301,6 +301,42 @@ TEST_F(ServerTest, WorkThatThrowsUnderDisconnectWatchIsTheHandlersFailure) {
   EXPECT_EQ(disconnects_.load(), 0);
 }
 
+TEST_F(ServerTest, OwnerShapesTheServersOwnErrorBodies) {
+  ServerOptions options;
+  options.max_header_size = 1024;
+  options.max_body_size = 100;
+  options.error_body = [](int status, std::string_view message) {
+    return ErrorBody{"application/json",
+                     "{\"status\":" + std::to_string(status) + ",\"message\":\"" + std::string(message) + "\"}"};
+  };
+  start(options);
+  struct Case {
+    std::string request;
+    std::string status_line;
+    std::string body;
+  } cases[] = {
+      {"GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n",
+       "HTTP/1.1 431 Request Header Fields Too Large",
+       R"({"status":431,"message":"the request head is 2027 bytes, more than the limit of 1024"})"},
+      {"POST /echo HTTP/1.1\r\nContent-Length: 101\r\n\r\n", "HTTP/1.1 413 Payload Too Large",
+       R"({"status":413,"message":"the request body of 101 bytes exceeds the limit of 100"})"},
+      {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 400 Bad Request",
+       R"({"status":400,"message":"malformed chunked body: )"},
+      {"GET /silent HTTP/1.1\r\n\r\n", "HTTP/1.1 500 Internal Server Error",
+       R"({"status":500,"message":"the handler did not respond"})"},
+  };
+  for (const Case& tc : cases) {
+    RawClient c(port());
+    c.send(tc.request);
+    std::string r = c.read_until_close();
+    EXPECT_TRUE(r.starts_with(tc.status_line + "\r\n")) << r;
+    EXPECT_NE(r.find("Content-Type: application/json\r\n"), std::string::npos) << r;
+    size_t body = r.find("\r\n\r\n");
+    ASSERT_NE(body, std::string::npos) << r;
+    EXPECT_TRUE(r.substr(body + 4).starts_with(tc.body)) << r;
+  }
+}
+
 TEST_F(ServerTest, GracefulShutdownFinishesInFlightRequests) {
   start();
   RawClient idle(port());
