@@ -75,7 +75,9 @@ void add_router_command(CLI::App& app, int& exit_code) {
       ->default_val("127.0.0.1:15000");
   cmd->add_flag("--expose-metrics-on-router-port", options->expose_metrics_on_router_port,
                 "Also serve /metrics on the inference listener");
-  cmd->add_option("--threads", options->threads, "Worker threads (0: one per core)")->default_val(0);
+  cmd->add_option("--threads", options->threads, "Worker threads (0: one per core)")
+      ->default_val(0)
+      ->check(CLI::Range(size_t{0}, router::kMaxWorkerThreads));
   cmd->add_option("--max-body-size", options->max_body_size, "Largest request body in bytes")
       ->default_val(64 * 1024 * 1024);
   cmd->callback([options, kubeconfig, kube, file, &exit_code] {

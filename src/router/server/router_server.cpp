@@ -1,6 +1,8 @@
 #include "router/server/router_server.h"
 
+#include <algorithm>
 #include <charconv>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -33,10 +35,23 @@ Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view t
   return std::pair<std::string, uint16_t>(std::string(host), static_cast<uint16_t>(value));
 }
 
+Result<size_t> worker_threads(size_t requested, unsigned cores) {
+  if (requested > kMaxWorkerThreads) {
+    return fail(ErrorCode::kInvalid,
+                fmt::format("{} worker threads requested, at most {} are supported", requested, kMaxWorkerThreads),
+                "--threads");
+  }
+  if (requested != 0) return requested;
+  return std::clamp<size_t>(cores, 1, kMaxWorkerThreads);
+}
+
 Result<std::unique_ptr<RouterServer>> RouterServer::start(RouterServerOptions options) {
   auto server = std::make_unique<RouterServer>();
   RouterServer& s = *server;
   s.options_ = std::move(options);
+  auto threads = worker_threads(s.options_.threads, std::thread::hardware_concurrency());
+  if (!threads) return fail(threads.error());
+  s.options_.threads = *threads;
   auto listen = parse_listen_address(s.options_.listen);
   if (!listen) return fail(ErrorCode::kInvalid, listen.error().message, "--listen");
 

@@ -17,6 +17,7 @@
 #include "router/metrics/metrics_registry.h"
 #include "router/pipeline/request_pipeline.h"
 #include "router/server/worker.h"
+#include "router/util/left_right.h"
 
 namespace kthena::router {
 
@@ -25,12 +26,20 @@ struct RouterServerOptions {
   std::string metrics_listen = "127.0.0.1:9090";  // empty: no metrics listener
   std::string debug_listen = "127.0.0.1:15000";   // empty: no debug listener
   bool expose_metrics_on_router_port = false;
-  size_t threads = 0;  // worker reactors; 0: one per core
+  size_t threads = 0;  // worker reactors; 0: one per core, at most kMaxWorkerThreads
   uint64_t max_body_size = 64 * 1024 * 1024;
   std::chrono::milliseconds drain_timeout{std::chrono::minutes(5)};
   ControlOptions control;
   std::optional<std::string> kubeconfig;  // --kubeconfig: objects from an API server instead of a static file
 };
+
+// The most worker threads a router runs: each worker reads the shared scheduling indexes through its own reader
+// slot (left_right.h), and there are this many.
+inline constexpr size_t kMaxWorkerThreads = LeftRight<int>::kMaxReaders;
+
+// `--threads` resolved against the host: 0 is one per core (`cores`, 0 when unknown, counts as 1) up to
+// kMaxWorkerThreads; an explicit count above that is an error naming --threads.
+Result<size_t> worker_threads(size_t requested, unsigned cores);
 
 // "host:port" or "[v6]:port".
 Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view text);
