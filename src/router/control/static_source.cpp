@@ -1,93 +1,114 @@
 #include "router/control/static_source.h"
 
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "api/admission.h"
 #include "api/codec/yaml_decoder.h"
-#include "api/validation/webhooks.h"
+#include "common/log.h"
 
 namespace kthena::router {
 namespace {
 
 constexpr std::string_view kNetworking = "networking.serving.volcano.sh";
 
-tl::unexpected<Error> located(std::string_view source, int line, std::string_view what, const Error& e) {
-  std::string where = fmt::format("{}:{}", source, line);
-  std::string message = what.empty() ? e.to_string() : fmt::format("{}: {}", what, e.to_string());
-  return fail(ErrorCode::kInvalid, message, where);
-}
-
-// Admission as the API server runs it: the kind's mutating defaults, then its validating rules.
-Result<void> admit(std::string_view group, std::string_view kind, Json& object) {
-  api::Webhooks hooks = api::find_webhooks(group, kind);
-  if (hooks.mutate != nullptr) hooks.mutate(object);
-  if (hooks.validate != nullptr) {
-    FieldErrors errors = hooks.validate(object, nullptr);
-    if (!errors.empty()) return fail(to_error(errors));
-  }
-  return {};
-}
-
+// "Kind/namespace/name", as `kthena validate` names objects.
 std::string identity(const Json& object) {
-  std::string ns = "default", name = "<unnamed>";
+  std::string kind = object.value("kind", ""), ns = "default", name = "<unnamed>";
   if (auto m = object.find("metadata"); m != object.end() && m->is_object()) {
     if (auto n = m->find("namespace"); n != m->end() && n->is_string()) ns = n->get<std::string>();
     if (auto n = m->find("name"); n != m->end() && n->is_string()) name = n->get<std::string>();
   }
-  return ns + "/" + name;
+  return fmt::format("{}/{}/{}", kind.empty() ? "object" : kind, ns, name);
 }
 
-Result<void> add_object(Json object, std::string_view source, int line, StaticObjects& out,
-                        std::set<std::string>& seen) {
-  if (!object.is_object())
-    return located(source, line, "", Error{ErrorCode::kInvalid, "", "a document must be an object"});
+// Every problem of the file, one line each; the file fails as a whole if there is any.
+struct Problems {
+  std::string_view source;
+  std::vector<std::string> lines;
+
+  void at_line(int line, std::string_view who, std::string_view what) {
+    lines.push_back(who.empty() ? fmt::format("{}:{}: {}", source, line, what)
+                                : fmt::format("{}:{}: {}: {}", source, line, who, what));
+  }
+};
+
+// Admission as `kthena validate` runs it (api/admission.h): unknown fields pruned, schema defaults and the mutating
+// webhook, then ObjectMeta, the schema with its CEL rules and the validating webhook. Field errors are reported as
+// `kthena validate` prints them: "FILE: Kind/namespace/name: field: error".
+std::optional<Json> admit(Json object, int line, Problems& problems) {
+  api::AdmissionOptions options;
+  options.field_validation = api::FieldValidation::kWarn;
+  std::string who = identity(object);
+  auto admitted = api::admit(api::KindRegistry::builtin(), std::move(object), nullptr, options);
+  if (!admitted) {
+    problems.at_line(line, who, admitted.error().to_string());
+    return std::nullopt;
+  }
+  for (const std::string& w : admitted->warnings()) spdlog::warn("{}: {}: {}", problems.source, who, w);
+  if (!admitted->ok()) {
+    for (const FieldError& e : admitted->errors) {
+      problems.lines.push_back(fmt::format("{}: {}: {}", problems.source, who, e.to_string()));
+    }
+    return std::nullopt;
+  }
+  return std::move(admitted->object);
+}
+
+void add_object(Json object, int line, StaticObjects& out, std::set<std::string>& seen, Problems& problems) {
+  if (!object.is_object()) {
+    problems.at_line(line, "", "a document must be an object");
+    return;
+  }
   std::string kind = object.value("kind", "");
   std::string api_version = object.value("apiVersion", "");
   if (kind == "List") {
     auto items = object.find("items");
-    if (items == object.end() || !items->is_array()) return {};
-    for (Json& item : *items) {
-      if (auto ok = add_object(std::move(item), source, line, out, seen); !ok) return ok;
-    }
-    return {};
+    if (items == object.end() || !items->is_array()) return;
+    for (Json& item : *items) add_object(std::move(item), line, out, seen, problems);
+    return;
   }
-  std::string what = fmt::format("{} {}", kind.empty() ? "object" : kind, identity(object));
-  if (!seen.insert(kind + " " + identity(object)).second) {
-    return located(source, line, what, Error{ErrorCode::kAlreadyExists, "", "defined twice"});
+  std::string who = identity(object);
+  if (!seen.insert(who).second) {
+    problems.at_line(line, who, "defined twice");
+    return;
   }
-  std::string group = api_version.substr(0, api_version.find('/'));
   if (kind == "ModelRoute" || kind == "ModelServer") {
     if (api_version != std::string(kNetworking) + "/v1alpha1") {
-      return located(source, line, what,
-                     Error{ErrorCode::kInvalid, "apiVersion", fmt::format("must be {}/v1alpha1", kNetworking)});
+      problems.at_line(line, who, fmt::format("apiVersion: must be {}/v1alpha1", kNetworking));
+      return;
     }
-    if (auto ok = admit(kNetworking, kind, object); !ok) return located(source, line, what, ok.error());
+    std::optional<Json> admitted = admit(std::move(object), line, problems);
+    if (!admitted) return;
     if (kind == "ModelRoute") {
-      auto r = api::decode_model_route(object);
-      if (!r) return located(source, line, what, r.error());
+      auto r = api::decode_model_route(*admitted);
+      if (!r) return problems.at_line(line, who, r.error().to_string());
       out.routes.push_back(std::move(*r));
     } else {
-      auto s = api::decode_model_server(object);
-      if (!s) return located(source, line, what, s.error());
+      auto s = api::decode_model_server(*admitted);
+      if (!s) return problems.at_line(line, who, s.error().to_string());
       out.servers.push_back(std::move(*s));
     }
-    return {};
+    return;
   }
   if (kind == "Pod") {
-    if (api_version != "v1") return located(source, line, what, Error{ErrorCode::kInvalid, "apiVersion", "must be v1"});
+    // Pods are taken as the API server reports them (only their addresses, labels and state matter here): no
+    // admission, which would want the spec a `kubectl get` listing may leave out.
+    if (api_version != "v1") return problems.at_line(line, who, "apiVersion: must be v1");
     auto p = api::decode_pod(object);
-    if (!p) return located(source, line, what, p.error());
+    if (!p) return problems.at_line(line, who, p.error().to_string());
     out.pods.push_back(std::move(*p));
-    return {};
+    return;
   }
-  return located(source, line, what,
-                 Error{ErrorCode::kInvalid, "kind",
-                       fmt::format("unsupported kind \"{}\": a static file holds ModelRoute, ModelServer and Pod "
-                                   "objects (or a List of them)",
-                                   kind)});
+  problems.at_line(line, who,
+                   fmt::format("kind: unsupported kind \"{}\": a static file holds ModelRoute, ModelServer and Pod "
+                               "objects (or a List of them)",
+                               kind));
 }
 
 }  // namespace
@@ -97,10 +118,12 @@ Result<StaticObjects> parse_static_objects(std::string_view text, std::string_vi
   if (!documents) return fail(documents.error());
   StaticObjects out;
   std::set<std::string> seen;
+  Problems problems{source, {}};
   for (api::Document& doc : *documents) {
     if (doc.value.is_null()) continue;
-    if (auto ok = add_object(std::move(doc.value), source, doc.line, out, seen); !ok) return fail(ok.error());
+    add_object(std::move(doc.value), doc.line, out, seen, problems);
   }
+  if (!problems.lines.empty()) return fail(ErrorCode::kInvalid, fmt::format("{}", fmt::join(problems.lines, "\n")));
   return out;
 }
 

@@ -1,6 +1,8 @@
 // `kthena router --static FILE`: a router without a cluster. The file is a multi-document YAML (or JSON) stream of
-// ModelRoute, ModelServer and Pod objects — `kubectl get pods -o yaml` output (a List) works as is. Each object
-// goes through the same admission rules as the API server's, so a file gets the errors `kthena validate` gives.
+// ModelRoute, ModelServer and Pod objects — `kubectl get pods -o yaml` output (a List) works as is. Each ModelRoute
+// and ModelServer goes through the admission `kthena validate` runs (api/admission.h: pruning, defaults, schema and
+// CEL rules, webhook rules, ObjectMeta), so a file gets the errors `kthena validate` gives. Pods are taken as the API
+// server would report them (no admission: a listing may leave out their spec).
 #pragma once
 
 #include <string>
@@ -20,8 +22,9 @@ struct StaticObjects {
   std::vector<api::Pod> pods;
 };
 
-// Errors name the source and the line of the offending document: "routes.yaml:14: ModelRoute default/x:
-// spec.rules[0].targetModels: Required value".
+// Every problem of the file at once, one line each: admission errors as `kthena validate` prints them
+// ("routes.yaml: ModelRoute/default/x: spec.rules[0].targetModels: Required value"), anything else with the line
+// of the offending document ("routes.yaml:14: Secret/default/y: kind: unsupported kind ...").
 Result<StaticObjects> parse_static_objects(std::string_view text, std::string_view source);
 Result<StaticObjects> load_static_file(const std::string& path);
 

@@ -1,5 +1,7 @@
 #include "router/control/static_source.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "router/snapshot/cluster_state.h"
@@ -57,7 +59,7 @@ items:
 TEST(StaticSource, ErrorsNameTheFileLineAndObject) {
   auto bad = parse_static_objects("kind: Secret\napiVersion: v1\nmetadata: {name: x}\n", "f.yaml");
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().to_string().find("f.yaml:1: Secret default/x: kind: unsupported kind \"Secret\""),
+  EXPECT_NE(bad.error().to_string().find("f.yaml:1: Secret/default/x: kind: unsupported kind \"Secret\""),
             std::string::npos)
       << bad.error().to_string();
 
@@ -68,9 +70,8 @@ spec: {workloadSelector: {}, workloadPort: {port: 1}}
 )",
                              "g.yaml");
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().to_string().find("g.yaml:1: ModelServer default/s: "), std::string::npos)
-      << bad.error().to_string();
-  EXPECT_NE(bad.error().to_string().find("spec.workloadSelector.matchLabels: Required value"), std::string::npos)
+  EXPECT_NE(bad.error().to_string().find("g.yaml: ModelServer/default/s: spec.workloadSelector.matchLabels: Required value"),
+            std::string::npos)
       << "the ModelServer webhook rules run on static files too: " << bad.error().to_string();
 
   bad = parse_static_objects("a: [\n", "h.yaml");
@@ -87,7 +88,61 @@ metadata: {name: p}
 )",
                              "d.yaml");
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().to_string().find("Pod default/p: defined twice"), std::string::npos) << bad.error().to_string();
+  EXPECT_NE(bad.error().to_string().find("d.yaml:4: Pod/default/p: defined twice"), std::string::npos)
+      << bad.error().to_string();
+}
+
+// The schema and its CEL rules run too (not only the webhook rules), every error of every object is reported, one
+// line each, as `kthena validate` prints them.
+TEST(StaticSource, RunsTheAdmissionKthenaValidateRuns) {
+  auto bad = parse_static_objects(R"(apiVersion: networking.serving.volcano.sh/v1alpha1
+kind: ModelRoute
+metadata: {name: r, namespace: team}
+spec:
+  modelName: m
+  rules:
+  - targetModels: [{modelServerName: s, weight: 101}]
+---
+apiVersion: networking.serving.volcano.sh/v1alpha1
+kind: ModelServer
+metadata: {name: Bad_Name}
+spec:
+  inferenceEngine: vLLM
+  workloadSelector: {matchLabels: {app: a}}
+  workloadPort: {port: 8000}
+---
+apiVersion: networking.serving.volcano.sh/v1alpha1
+kind: ModelRoute
+metadata: {name: ok}
+spec:
+  modelName: m2
+  rules: [{targetModels: [{modelServerName: s}]}]
+)",
+                                  "r.yaml");
+  ASSERT_FALSE(bad);
+  std::string text = bad.error().to_string();
+  EXPECT_NE(text.find("r.yaml: ModelRoute/team/r: spec.rules[0].targetModels[0].weight: Invalid value: 101: "),
+            std::string::npos)
+      << "the schema's bound: " << text;
+  EXPECT_NE(text.find("r.yaml: ModelServer/default/Bad_Name: metadata.name: Invalid value: \"Bad_Name\""),
+            std::string::npos)
+      << "ObjectMeta: " << text;
+  EXPECT_EQ(text.find("ModelRoute/default/ok"), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << "one line per problem: " << text;
+
+  // Defaults from the schema reach the router's objects.
+  auto good = parse_static_objects(R"(apiVersion: networking.serving.volcano.sh/v1alpha1
+kind: ModelServer
+metadata: {name: s}
+spec:
+  inferenceEngine: vLLM
+  workloadSelector: {matchLabels: {app: a}}
+  workloadPort: {port: 8000}
+  unknownField: pruned
+)",
+                                   "s.yaml");
+  ASSERT_TRUE(good) << good.error().to_string();
+  ASSERT_EQ(good->servers.size(), 1u);
 }
 
 // Every ModelRoute and ModelServer manifest of upstream's router e2e suite loads.
