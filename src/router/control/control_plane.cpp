@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
+#include "router/control/supervised_loop.h"
 
 namespace kthena::router {
 
@@ -57,6 +58,9 @@ ControlPlane::ControlPlane(ControlOptions options, http::Reactor& reactor, Metri
     kv_sync_ = std::make_unique<KvBlockSync>(*redis, kv_index_);
   }
   env_.kv_block_index = [this] { return kv_index_; };
+  metrics_.add_callback_gauge("kthena_router_control_loop_restarts",
+                              "Times a control loop (file watch, scrape) failed with an exception and was restarted.",
+                              [this] { return static_cast<double>(loop_restarts()); });
   metrics_.add_callback_gauge("kthena_router_prefix_cache_entries", "Blocks held in the prefix cache (all pods).",
                               [this] {
                                 auto index = prefix_index_for_metrics_.load();
@@ -142,15 +146,21 @@ void ControlPlane::publish() {
 }
 
 void ControlPlane::start() {
-  auto run = [this](http::asio::awaitable<void> loop) {
+  // Each loop runs under supervise(): an exception restarts it after a back-off instead of ending it for good.
+  auto run = [this](std::string name, boost::asio::steady_timer& timer,
+                    http::asio::awaitable<void> (ControlPlane::*loop)()) {
     loops_running_.fetch_add(1);
-    boost::asio::co_spawn(reactor_.executor(), std::move(loop), [this](std::exception_ptr e) {
-      if (e) spdlog::error("router control loop ended with an exception");
-      loops_running_.fetch_sub(1);
-    });
+    boost::asio::co_spawn(
+        reactor_.executor(),
+        supervise(
+            std::move(name), [this, loop] { return (this->*loop)(); }, timer, stopping_, loop_restarts_),
+        [this](std::exception_ptr e) {
+          if (e) spdlog::error("router control loop supervisor ended with an exception");
+          loops_running_.fetch_sub(1);
+        });
   };
-  run(watch_loop());
-  run(scrape_loop());
+  run("file watch", timers_->watch, &ControlPlane::watch_loop);
+  run("scrape", timers_->scrape, &ControlPlane::scrape_loop);
 }
 
 void ControlPlane::stop() {

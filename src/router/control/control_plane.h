@@ -53,6 +53,8 @@ class ControlPlane {
   std::shared_ptr<const RouterSnapshot> current() const { return slot_.load(); }
   // How many times a configuration or static file reload failed (the last good one stayed). Any thread.
   uint64_t reload_failures() const { return reload_failures_.load(std::memory_order_relaxed); }
+  // How many times a control loop threw and was restarted (supervised_loop.h). Any thread.
+  uint64_t loop_restarts() const { return loop_restarts_.load(std::memory_order_relaxed); }
 
   // Kubernetes mode: runs `change` on the control reactor (where cluster() may be used), then publishes a new
   // snapshot within a few milliseconds (changes arriving together share one). Any thread.
@@ -89,6 +91,7 @@ class ControlPlane {
   uint64_t generation_ = 0;
   std::optional<std::filesystem::file_time_type> config_mtime_, static_mtime_;
   std::atomic<uint64_t> reload_failures_{0};
+  std::atomic<uint64_t> loop_restarts_{0};
   std::atomic<int> loops_running_{0};
   bool stopping_ = false;                      // control thread only
   std::unique_ptr<struct LoopTimers> timers_;  // the loops' pauses, cancelled by stop()
