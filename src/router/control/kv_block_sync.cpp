@@ -110,6 +110,13 @@ bool enable_notifications(redisContext* c) {
   return set && set->type != REDIS_REPLY_ERROR;
 }
 
+void sleep_unless_stopped(const std::stop_token& stop, std::chrono::milliseconds d) {
+  for (auto until = std::chrono::steady_clock::now() + d;
+       std::chrono::steady_clock::now() < until && !stop.stop_requested();) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 }  // namespace
 
 std::optional<RedisSettings> RedisSettings::from_environment() {
@@ -134,109 +141,116 @@ KvBlockSync::~KvBlockSync() {
 }
 
 void KvBlockSync::run(std::stop_token stop) {
-  using Clock = std::chrono::steady_clock;
-  auto sleep_unless_stopped = [&](std::chrono::milliseconds d) {
-    for (auto until = Clock::now() + d; Clock::now() < until && !stop.stop_requested();) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  };
+  // The thread's root: whatever one session throws is logged and the thread reconnects after a pause, so that
+  // the request path keeps its (possibly stale) mirror and the process stays up.
   while (!stop.stop_requested()) {
-    Context commands = connect(settings_);
-    Context events = commands ? connect(settings_) : nullptr;
-    if (!commands || !events) {
-      connected_ = false;
-      sleep_unless_stopped(std::chrono::milliseconds(2000));
-      continue;
-    }
-    connected_ = true;
-    bool notify = enable_notifications(commands.get());
-    if (notify) {
-      Reply sub = command(events.get(), {"PSUBSCRIBE", std::string("__keyspace@*__:") + kPattern});
-      notify = sub && sub->type != REDIS_REPLY_ERROR;
-    }
-    notifications_ = notify;
-    spdlog::info("kvcache-aware: mirroring Redis {}:{} ({})", settings_.host, settings_.port,
-                 notify ? "keyspace notifications" : "polling");
-
-    Clock::time_point next_resync = Clock::now();
-    Clock::time_point next_gc = Clock::now() + options_.gc_interval;
-    std::set<std::string> dirty;
-    bool healthy = true;
-    while (healthy && !stop.stop_requested()) {
-      if (Clock::now() >= next_resync) {
-        std::vector<std::string> keys;
-        std::vector<KvBlockIndex::Update> updates;
-        healthy = scan_keys(commands.get(), keys) && read_keys(commands.get(), keys, updates);
-        if (!healthy) break;
-        index_->clear();
-        index_->apply(std::move(updates));
-        syncs_.fetch_add(1);
-        next_resync = Clock::now() + (notify ? options_.resync_interval : options_.poll_interval);
-      }
-      if (Clock::now() >= next_gc) {
-        // Upstream's GC: drop fields (owners) written more than field_ttl ago.
-        std::vector<std::string> keys;
-        std::vector<KvBlockIndex::Update> updates;
-        healthy = scan_keys(commands.get(), keys) && read_keys(commands.get(), keys, updates);
-        auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-        for (size_t i = 0; healthy && i < updates.size(); ++i) {
-          for (const KvBlockOwner& o : updates[i].owners) {
-            if (o.written_at && now - *o.written_at > options_.field_ttl.count()) {
-              command(commands.get(), {"HDEL", kv_block_key(updates[i].model, updates[i].hash), o.id});
-            }
-          }
-        }
-        next_gc = Clock::now() + options_.gc_interval;
-      }
-      if (!notify) {
-        sleep_unless_stopped(std::chrono::milliseconds(50));
-        continue;
-      }
-      // Collect notifications for up to 5 ms (or 256 keys), then re-read those keys in one pipeline.
-      pollfd pfd{events->fd, POLLIN, 0};
-      int ready = poll(&pfd, 1, dirty.empty() ? 100 : 5);
-      if (ready < 0) {
-        healthy = false;
-        break;
-      }
-      if (ready > 0) {
-        if (redisBufferRead(events.get()) != REDIS_OK) {
-          healthy = false;
-          break;
-        }
-        for (;;) {
-          void* raw = nullptr;
-          if (redisGetReplyFromReader(events.get(), &raw) != REDIS_OK) {
-            healthy = false;
-            break;
-          }
-          if (raw == nullptr) break;
-          Reply r(static_cast<redisReply*>(raw));
-          // pmessage <pattern> <channel> <event>; the channel is "__keyspace@<db>__:<key>".
-          if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) continue;
-          std::string channel(r->element[2]->str, r->element[2]->len);
-          size_t colon = channel.find("__:");
-          if (colon != std::string::npos) dirty.insert(channel.substr(colon + 3));
-        }
-        if (!healthy) break;
-        if (dirty.size() < 256) continue;
-      }
-      if (!dirty.empty()) {
-        std::vector<std::string> keys(dirty.begin(), dirty.end());
-        dirty.clear();
-        std::vector<KvBlockIndex::Update> updates;
-        healthy = read_keys(commands.get(), keys, updates);
-        index_->apply(std::move(updates));
-      }
+    try {
+      session(stop);
+    } catch (const std::exception& e) {
+      failures_.fetch_add(1);
+      spdlog::error("kvcache-aware: the Redis mirror failed: {}; reconnecting", e.what());
+    } catch (...) {
+      failures_.fetch_add(1);
+      spdlog::error("kvcache-aware: the Redis mirror failed; reconnecting");
     }
     connected_ = false;
     notifications_ = false;
-    if (!stop.stop_requested()) {
-      spdlog::warn("kvcache-aware: lost Redis {}:{}; reconnecting", settings_.host, settings_.port);
-      sleep_unless_stopped(std::chrono::milliseconds(1000));
+    if (!stop.stop_requested()) sleep_unless_stopped(stop, std::chrono::milliseconds(1000));
+  }
+}
+
+void KvBlockSync::session(std::stop_token stop) {
+  using Clock = std::chrono::steady_clock;
+  Context commands = connect(settings_);
+  Context events = commands ? connect(settings_) : nullptr;
+  if (!commands || !events) {
+    connected_ = false;
+    sleep_unless_stopped(stop, std::chrono::milliseconds(1000));  // the caller waits another second
+    return;
+  }
+  connected_ = true;
+  bool notify = enable_notifications(commands.get());
+  if (notify) {
+    Reply sub = command(events.get(), {"PSUBSCRIBE", std::string("__keyspace@*__:") + kPattern});
+    notify = sub && sub->type != REDIS_REPLY_ERROR;
+  }
+  notifications_ = notify;
+  spdlog::info("kvcache-aware: mirroring Redis {}:{} ({})", settings_.host, settings_.port,
+               notify ? "keyspace notifications" : "polling");
+
+  Clock::time_point next_resync = Clock::now();
+  Clock::time_point next_gc = Clock::now() + options_.gc_interval;
+  std::set<std::string> dirty;
+  bool healthy = true;
+  while (healthy && !stop.stop_requested()) {
+    if (Clock::now() >= next_resync) {
+      std::vector<std::string> keys;
+      std::vector<KvBlockIndex::Update> updates;
+      healthy = scan_keys(commands.get(), keys) && read_keys(commands.get(), keys, updates);
+      if (!healthy) break;
+      index_->replace(std::move(updates));
+      syncs_.fetch_add(1);
+      next_resync = Clock::now() + (notify ? options_.resync_interval : options_.poll_interval);
+    }
+    if (Clock::now() >= next_gc) {
+      // Upstream's GC: drop fields (owners) written more than field_ttl ago.
+      std::vector<std::string> keys;
+      std::vector<KvBlockIndex::Update> updates;
+      healthy = scan_keys(commands.get(), keys) && read_keys(commands.get(), keys, updates);
+      auto now =
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      for (size_t i = 0; healthy && i < updates.size(); ++i) {
+        for (const KvBlockOwner& o : updates[i].owners) {
+          if (o.written_at && now - *o.written_at > options_.field_ttl.count()) {
+            command(commands.get(), {"HDEL", kv_block_key(updates[i].model, updates[i].hash), o.id});
+          }
+        }
+      }
+      next_gc = Clock::now() + options_.gc_interval;
+    }
+    if (!notify) {
+      sleep_unless_stopped(stop, std::chrono::milliseconds(50));
+      continue;
+    }
+    // Collect notifications for up to 5 ms (or 256 keys), then re-read those keys in one pipeline.
+    pollfd pfd{events->fd, POLLIN, 0};
+    int ready = poll(&pfd, 1, dirty.empty() ? 100 : 5);
+    if (ready < 0) {
+      healthy = false;
+      break;
+    }
+    if (ready > 0) {
+      if (redisBufferRead(events.get()) != REDIS_OK) {
+        healthy = false;
+        break;
+      }
+      for (;;) {
+        void* raw = nullptr;
+        if (redisGetReplyFromReader(events.get(), &raw) != REDIS_OK) {
+          healthy = false;
+          break;
+        }
+        if (raw == nullptr) break;
+        Reply r(static_cast<redisReply*>(raw));
+        // pmessage <pattern> <channel> <event>; the channel is "__keyspace@<db>__:<key>".
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) continue;
+        std::string channel(r->element[2]->str, r->element[2]->len);
+        size_t colon = channel.find("__:");
+        if (colon != std::string::npos) dirty.insert(channel.substr(colon + 3));
+      }
+      if (!healthy) break;
+      if (dirty.size() < 256) continue;
+    }
+    if (!dirty.empty()) {
+      std::vector<std::string> keys(dirty.begin(), dirty.end());
+      dirty.clear();
+      std::vector<KvBlockIndex::Update> updates;
+      healthy = read_keys(commands.get(), keys, updates);
+      index_->apply(std::move(updates));
     }
   }
+  if (!stop.stop_requested())
+    spdlog::warn("kvcache-aware: lost Redis {}:{}; reconnecting", settings_.host, settings_.port);
 }
 
 }  // namespace kthena::router

@@ -44,10 +44,14 @@ class KvBlockSync {
   // Any thread.
   bool connected() const { return connected_.load(); }
   bool notifications() const { return notifications_.load(); }
-  uint64_t syncs() const { return syncs_.load(); }  // full SCAN passes done
+  uint64_t syncs() const { return syncs_.load(); }        // full SCAN passes done
+  uint64_t failures() const { return failures_.load(); }  // sessions that ended with an exception
 
  private:
+  // The thread's root: runs sessions until stopped, catching what they throw.
   void run(std::stop_token stop);
+  // One connection's life: connect, resync, follow notifications (or poll) until the connection fails.
+  void session(std::stop_token stop);
 
   RedisSettings settings_;
   std::shared_ptr<KvBlockIndex> index_;
@@ -55,6 +59,7 @@ class KvBlockSync {
   std::atomic<bool> connected_{false};
   std::atomic<bool> notifications_{false};
   std::atomic<uint64_t> syncs_{0};
+  std::atomic<uint64_t> failures_{0};
   std::jthread thread_;
 };
 

@@ -32,26 +32,31 @@ void KvBlockIndex::set(const std::string& model, uint64_t hash, Owners owners) {
   apply(std::move(updates));
 }
 
-void KvBlockIndex::apply(std::vector<Update> updates) {
-  if (updates.empty()) return;
-  map_.write([&updates](Map& map) {
-    for (const Update& u : updates) {
-      if (u.owners.empty()) {
-        auto m = map.find(u.model);
-        if (m == map.end()) continue;
-        m->second.erase(u.hash);
-        if (m->second.empty()) map.erase(m);
-        continue;
-      }
+void KvBlockIndex::apply_to(Map& map, const std::vector<Update>& updates) {
+  for (const Update& u : updates) {
+    if (u.owners.empty()) {
       auto m = map.find(u.model);
-      if (m == map.end()) m = map.emplace(u.model, std::unordered_map<uint64_t, Owners>()).first;
-      m->second[u.hash] = u.owners;
+      if (m == map.end()) continue;
+      m->second.erase(u.hash);
+      if (m->second.empty()) map.erase(m);
+      continue;
     }
-  });
+    auto m = map.find(u.model);
+    if (m == map.end()) m = map.emplace(u.model, std::unordered_map<uint64_t, Owners>()).first;
+    m->second[u.hash] = u.owners;
+  }
 }
 
-void KvBlockIndex::clear() {
-  map_.write([](Map& map) { map.clear(); });
+void KvBlockIndex::apply(std::vector<Update> updates) {
+  if (updates.empty()) return;
+  map_.write([&updates](Map& map) { apply_to(map, updates); });
+}
+
+void KvBlockIndex::replace(std::vector<Update> updates) {
+  map_.write([&updates](Map& map) {
+    map.clear();
+    apply_to(map, updates);
+  });
 }
 
 size_t KvBlockIndex::blocks_for_tests() const {

@@ -52,13 +52,15 @@ class KvBlockIndex {
     Owners owners;
   };
   void apply(std::vector<Update> updates);
-  // Sync thread only: drops everything (before a full resync).
-  void clear();
+  // Sync thread only: the index becomes exactly `updates` (a full resync), in one publication: readers see the old
+  // content or the new one, never an empty index in between.
+  void replace(std::vector<Update> updates);
 
   size_t blocks_for_tests() const;
 
  private:
   using Map = StringMap<std::unordered_map<uint64_t, Owners>>;
+  static void apply_to(Map& map, const std::vector<Update>& updates);
   LeftRight<Map> map_;
 };
 

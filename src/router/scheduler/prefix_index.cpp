@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "common/log.h"
+
 namespace kthena::router {
+
+const std::chrono::microseconds PrefixIndex::kDefaultBatchInterval{500};
 
 PrefixIndex::PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict, std::chrono::microseconds batch_interval)
     : capacity_(capacity_per_pod == 0 ? 1 : capacity_per_pod),
@@ -93,26 +97,40 @@ void PrefixIndex::apply(Op& op, std::vector<Change>& changes) {
 }
 
 void PrefixIndex::run(std::stop_token stop) {
-  std::vector<Change> changes;
-  std::vector<uint64_t> tickets;
+  // The thread's root: an exception in one batch (an allocation failure, a throwing eviction callback) is logged
+  // and the writer carries on; its pending changes and flush tickets are kept for the next batch, so flush()
+  // still returns.
+  for (;;) {
+    try {
+      write_batches(stop);
+      return;
+    } catch (const std::exception& e) {
+      failures_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("prefix cache: the index writer failed: {}; continuing", e.what());
+    } catch (...) {
+      failures_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("prefix cache: the index writer failed; continuing");
+    }
+  }
+}
+
+void PrefixIndex::write_batches(const std::stop_token& stop) {
   uint32_t seen = pending_.load(std::memory_order_acquire);
   while (true) {
     // From here on pushes signal again; anything pushed before is drained below.
     wake_requested_.store(false, std::memory_order_seq_cst);
-    changes.clear();
-    tickets.clear();
     bool work = false;
     while (auto op = queue_.pop()) {
       work = true;
       if (op->kind == Op::Kind::kFlush) {
-        tickets.push_back(op->flush_ticket);
+        tickets_.push_back(op->flush_ticket);
       } else {
-        apply(*op, changes);
+        apply(*op, changes_);
       }
     }
-    if (!changes.empty()) {
-      map_.write([&changes](Map& map) {
-        for (const Change& c : changes) {
+    if (!changes_.empty()) {
+      map_.write([this](Map& map) {
+        for (const Change& c : changes_) {
           if (c.add) {
             auto& pods = map[c.hash];
             if (std::find(pods.begin(), pods.end(), c.pod) == pods.end()) pods.push_back(c.pod);
@@ -125,10 +143,12 @@ void PrefixIndex::run(std::stop_token stop) {
           if (pods.empty()) map.erase(it);
         }
       });
+      changes_.clear();
     }
-    if (!tickets.empty()) {
-      flushed_.store(*std::max_element(tickets.begin(), tickets.end()), std::memory_order_release);
+    if (!tickets_.empty()) {
+      flushed_.store(*std::max_element(tickets_.begin(), tickets_.end()), std::memory_order_release);
       flushed_.notify_all();
+      tickets_.clear();
     }
     if (stop.stop_requested() && !work) return;
     if (work && batch_interval_.count() > 0) {

@@ -29,8 +29,11 @@ class PrefixIndex {
   // Called on the writer thread for each capacity eviction, with the model of the evicted block.
   using EvictionCallback = std::function<void(const std::string& model)>;
 
+  // How long the writer collects under load before applying a batch (prefix_index.cpp says why this long).
+  static const std::chrono::microseconds kDefaultBatchInterval;
+
   PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict = {},
-              std::chrono::microseconds batch_interval = std::chrono::microseconds(500));
+              std::chrono::microseconds batch_interval = kDefaultBatchInterval);
   ~PrefixIndex();
   PrefixIndex(const PrefixIndex&) = delete;
   PrefixIndex& operator=(const PrefixIndex&) = delete;
@@ -60,6 +63,8 @@ class PrefixIndex {
 
   // Σ per-pod LRU sizes (kthena_router_prefix_cache_entries).
   int64_t entries() const { return entries_.load(std::memory_order_relaxed); }
+  // Batches the writer abandoned on an exception (it carries on). Any thread.
+  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
   size_t capacity_per_pod() const { return capacity_; }
 
  private:
@@ -82,7 +87,9 @@ class PrefixIndex {
     uint32_t pod = 0;
   };
 
+  // The writer thread's root: runs write_batches(), catching what it throws.
   void run(std::stop_token stop);
+  void write_batches(const std::stop_token& stop);
   void apply(Op& op, std::vector<Change>& changes);
   void wake();
 
@@ -91,7 +98,10 @@ class PrefixIndex {
   LeftRight<Map> map_;
   MpscQueue<Op> queue_;
   std::unordered_map<uint32_t, PodLru> lrus_;  // writer thread only
+  std::vector<Change> changes_;                // writer thread only: the batch's map changes
+  std::vector<uint64_t> tickets_;              // writer thread only: the batch's flush tickets
   std::atomic<int64_t> entries_{0};
+  std::atomic<uint64_t> failures_{0};
   std::chrono::microseconds batch_interval_;
   std::atomic<uint32_t> pending_{0};         // bumped when the writer must wake; it waits on this
   std::atomic<bool> wake_requested_{false};  // a wake-up is on its way: later pushes need not signal again
