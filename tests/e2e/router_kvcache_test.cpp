@@ -113,5 +113,36 @@ TEST_F(RouterKvCache, RequestsGoWhereRedisSaysTheBlocksAre) {
             std::string::npos);
 }
 
+// Without REDIS_HOST the plugin has no mirror to score with: requests are routed without tokenizing, and none is
+// counted as an unsupported engine (every engine here is vLLM, which has /tokenize).
+TEST(RouterKvCacheWithoutRedis, RequestsAreNotCountedAsUnsupportedEngines) {
+  TempDir dir;
+  Fleet fleet;
+  Router router;
+  ASSERT_TRUE(
+      fleet.start(dir.path(), "fleet", 2,
+                  {"--model", "/models/m", "--served-model-name", "m", "--profile", "tiny", "--time-scale", "0.02"}));
+  write_text(dir.path() / "static.yaml", R"(apiVersion: networking.serving.volcano.sh/v1alpha1
+kind: ModelRoute
+metadata: {name: m}
+spec:
+  modelName: m
+  rules: [{targetModels: [{modelServerName: p}]}]
+)" + model_server_yaml("p", fleet, "m") + pods_yaml("p", fleet));
+  write_text(dir.path() / "config.yaml",
+             "scheduler:\n  plugins:\n    Score:\n      enabled:\n      - {name: kvcache-aware, weight: 2}\n"
+             "      - {name: least-request, weight: 1}\n");
+  ASSERT_TRUE(router.start(dir.path(), dir.path() / "static.yaml", {"--config", (dir.path() / "config.yaml").string()},
+                           {"REDIS_HOST="}))
+      << router.process->errors();
+  for (int i = 0; i < 4; ++i) {
+    auto r = router.chat("m", "no redis here " + std::to_string(i));
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+  std::string metrics = router.metrics();
+  EXPECT_NE(metrics.find("kthena_router_requests_total{model=\"m\""), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("kthena_router_tokenizer_unsupported_engine_total{"), std::string::npos) << metrics;
+}
+
 }  // namespace
 }  // namespace kthena::testing

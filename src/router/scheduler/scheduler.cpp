@@ -48,7 +48,9 @@ Result<std::shared_ptr<const Scheduler>> Scheduler::create(const SchedulerConfig
       return fail(ErrorCode::kInvalid, fmt::format("plugin \"{}\" is not a score plugin", s.name), s.field);
     }
     scheduler->scores_.push_back({p->score, s.weight});
-    if (auto* kv = dynamic_cast<const KvCacheAware*>(p->score.get())) scheduler->kvcache_ = kv;
+    // Without a block index (REDIS_HOST unset) the plugin scores nothing: no tokenising for it.
+    auto* kv = dynamic_cast<const KvCacheAware*>(p->score.get());
+    if (kv != nullptr && kv->has_index()) scheduler->kvcache_ = kv;
     scheduler->uses_least_request_ |= s.name == "least-request";
   }
   return std::shared_ptr<const Scheduler>(std::move(scheduler));

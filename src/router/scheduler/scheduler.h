@@ -42,7 +42,8 @@ class Scheduler {
   void on_success(const SchedulingContext& ctx, std::span<const Endpoint* const> endpoints) const;
 
   bool uses_least_request() const { return uses_least_request_; }
-  // The kvcache-aware plugin, which needs the prompt tokenised before scoring; null when not enabled.
+  // The kvcache-aware plugin, which needs the prompt tokenised before scoring; null when not enabled, or when it has
+  // no block index to score with (no Redis).
   const KvCacheAware* kvcache() const { return kvcache_; }
   const SchedulerConfig& config() const { return config_; }
 

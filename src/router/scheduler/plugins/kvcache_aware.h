@@ -44,6 +44,8 @@ class KvCacheAware final : public ScorePlugin {
              std::span<int32_t> scores) const override;
 
   const KvCacheArgs& args() const { return args_; }
+  // Whether a Redis mirror backs the plugin; without one it scores nothing and needs no tokens.
+  bool has_index() const { return index_ != nullptr; }
 
  private:
   KvCacheArgs args_;

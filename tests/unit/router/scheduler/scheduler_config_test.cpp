@@ -137,5 +137,22 @@ TEST(RouterConfig, DefaultsMatchUpstream) {
   EXPECT_TRUE(Scheduler::create(d.scheduler, env));
 }
 
+// Without Redis (REDIS_HOST unset) kvcache-aware has no block index and scores nothing: the pipeline tokenises no
+// request for it (and so counts none as an unsupported engine).
+TEST(RouterConfig, KvCacheAwareWithoutRedisAsksForNoTokens) {
+  auto config = parse("scheduler:\n  plugins:\n    Score:\n      enabled:\n      - {name: kvcache-aware}\n");
+  ASSERT_TRUE(config) << config.error().to_string();
+  PluginEnv env;
+  auto without = Scheduler::create(config->scheduler, env);
+  ASSERT_TRUE(without) << without.error().to_string();
+  EXPECT_EQ((*without)->kvcache(), nullptr);
+
+  auto index = std::make_shared<KvBlockIndex>();
+  env.kv_block_index = [&] { return index; };
+  auto with = Scheduler::create(config->scheduler, env);
+  ASSERT_TRUE(with) << with.error().to_string();
+  EXPECT_NE((*with)->kvcache(), nullptr);
+}
+
 }  // namespace
 }  // namespace kthena::router
