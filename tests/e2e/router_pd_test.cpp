@@ -1,12 +1,83 @@
 // Prefill/decode disaggregation end to end: every connector flow of kthena-router.md §6 against simulated engines
 // that implement the other side of each protocol (engine-sim): http, lmcache, nixl, mooncake (vLLM engines) and
 // sglang (SGLang engines in prefill/decode mode).
+#include <poll.h>
+
+#include <atomic>
+
 #include <gtest/gtest.h>
 
 #include "e2e/router_support.h"
 
 namespace kthena::testing {
 namespace {
+
+// A decode pod that answers every request with a 2xx head and closes the connection before the first body byte.
+class HeadThenClose {
+ public:
+  HeadThenClose() = default;
+  HeadThenClose(const HeadThenClose&) = delete;
+  HeadThenClose& operator=(const HeadThenClose&) = delete;
+  ~HeadThenClose() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+
+  bool start(const std::string& ip, uint16_t port, bool stream) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd_, 64) != 0) return false;
+    std::string head = stream
+                           ? "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n";
+    thread_ = std::thread([this, head] { serve(head); });
+    return true;
+  }
+  int answered() const { return answered_.load(); }
+
+ private:
+  void serve(const std::string& head) {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      // Read the request head and its Content-Length body, then answer with the head alone.
+      std::string in;
+      char buf[4096];
+      timeval tv{2, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+      size_t need = std::string::npos;
+      while (need == std::string::npos || in.size() < need) {
+        ssize_t n = recv(c, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        in.append(buf, static_cast<size_t>(n));
+        size_t end = in.find("\r\n\r\n");
+        if (need == std::string::npos && end != std::string::npos) {
+          std::smatch m;
+          std::string h = in.substr(0, end);
+          size_t length = 0;
+          if (std::regex_search(h, m, std::regex("[Cc]ontent-[Ll]ength: *(\\d+)"))) length = std::stoul(m[1]);
+          need = end + 4 + length;
+        }
+      }
+      send(c, head.data(), head.size(), MSG_NOSIGNAL);
+      ++answered_;
+      close(c);
+    }
+  }
+
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> answered_{0};
+  std::thread thread_;
+};
 
 struct Case {
   std::string connector;       // kvConnector.type, or "" for SGLang's implicit connector
@@ -133,6 +204,68 @@ TEST_P(RouterPd, AFailedPairMovesToTheNextOne) {
     auto resp = router.chat("pd-model", "again " + std::to_string(i));
     EXPECT_EQ(resp.status, 200) << resp.body;
   }
+}
+
+// A decode pod that answers 200 and breaks before its body: nothing reached the client, so the next pair serves.
+TEST_P(RouterPd, ADecodePodThatBreaksBeforeItsBodyIsReplaced) {
+  std::string ip = fleet.ips[0].substr(0, fleet.ips[0].rfind('.') + 1) + "9";
+  HeadThenClose broken;
+  ASSERT_TRUE(broken.start(ip, fleet.port, /*stream=*/true));
+  std::string yaml = read_text(dir.path() / "static.yaml");
+  std::string old_ip = "podIP: " + fleet.ips[1];
+  size_t at = yaml.find(old_ip);
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, old_ip.size(), "podIP: " + ip);
+  write_text(dir.path() / "static.yaml", yaml);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  int sent = 0;
+  for (; sent < 40 && broken.answered() < 3; ++sent) {
+    bool stream = sent % 2 == 1;
+    auto r = router.chat("pd-model", "broken " + std::to_string(sent), stream ? R"(,"stream":true)" : "");
+    ASSERT_EQ(r.status, 200) << r.body << router.process->errors();
+    EXPECT_TRUE(r.complete);
+  }
+  ASSERT_GE(broken.answered(), 3) << "the broken decode pod was never tried";
+  std::string metrics = router.metrics();
+  EXPECT_EQ(
+      metrics.find("kthena_router_requests_total{model=\"pd-model\",path=\"/v1/chat/completions\",status_code=\"500\""),
+      std::string::npos)
+      << metrics;
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_EQ(router.process->output().find("error=proxy"), std::string::npos) << router.process->output();
+}
+
+// When every decode pod breaks before its body, the client gets a 500 OpenAI error, and the access log and the
+// metrics say 500 too.
+TEST_P(RouterPd, EveryDecodePodBreakingBeforeItsBodyIsAnError) {
+  std::string prefix = fleet.ips[0].substr(0, fleet.ips[0].rfind('.') + 1);
+  HeadThenClose broken[2];
+  ASSERT_TRUE(broken[0].start(prefix + "9", fleet.port, /*stream=*/false));
+  ASSERT_TRUE(broken[1].start(prefix + "10", fleet.port, /*stream=*/true));
+  std::string yaml = read_text(dir.path() / "static.yaml");
+  for (int i : {1, 3}) {
+    std::string old_ip = "podIP: " + fleet.ips[i];
+    size_t at = yaml.find(old_ip);
+    ASSERT_NE(at, std::string::npos);
+    yaml.replace(at, old_ip.size(), "podIP: " + prefix + (i == 1 ? "9" : "10"));
+  }
+  write_text(dir.path() / "static.yaml", yaml);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto r = router.chat("pd-model", "nobody answers");
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(r.header("content-type"), "application/json");
+  EXPECT_NE(r.body.find(R"("error":{)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("all prefill/decode attempts failed"), std::string::npos) << r.body;
+  EXPECT_EQ(broken[0].answered() + broken[1].answered(), 2) << "both pairs were tried";
+  std::string metrics = router.metrics();
+  EXPECT_NE(
+      metrics.find("kthena_router_requests_total{model=\"pd-model\",path=\"/v1/chat/completions\",status_code=\"500\""),
+      std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("status_code=\"200\",error_type=\"successful_request\""), std::string::npos) << metrics;
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::string log = router.process->output();
+  EXPECT_NE(log.find("HTTP/1.1\" 500 error=proxy:all prefill/decode attempts failed"), std::string::npos) << log;
 }
 
 INSTANTIATE_TEST_SUITE_P(Connectors, RouterPd,

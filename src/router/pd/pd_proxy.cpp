@@ -62,7 +62,7 @@ http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpo
   co_return all;
 }
 
-// Sends the decode body and forwards its answer; `answered` turns true once the client got a response head.
+// Sends the decode body and forwards its answer; `answered` turns true once any of the answer reached the client.
 http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod, std::string_view body,
                                           bool& answered) {
   InFlight in_flight(st, pod);
@@ -78,10 +78,13 @@ http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod,
     phase_metric(st, Metric::kDecodeDuration, false, start);
     co_return PairOutcome{false, fmt::format("decode answered {}", response->status())};
   }
-  answered = true;
   ForwardResult forwarded = co_await forward_response(st, *response, streaming_response(*response),
                                                       SseUsageFilter::Mode::kDecode, st.injected_usage);
   phase_metric(st, Metric::kDecodeDuration, forwarded.complete, start);
+  // A 2xx head alone is not an answer: nothing reaches the client before the first body byte, so a decode pod that
+  // breaks before it leaves the request free for the next pair.
+  answered = st.ex.responded();
+  if (!answered) co_return PairOutcome{false, "the decode pod broke off before answering"};
   if (forwarded.usage.found) st.output_tokens = forwarded.usage.completion_tokens;
   co_return PairOutcome{forwarded.complete, forwarded.complete ? "" : "the decode stream broke off"};
 }
