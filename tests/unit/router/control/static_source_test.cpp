@@ -70,8 +70,9 @@ spec: {workloadSelector: {}, workloadPort: {port: 1}}
 )",
                              "g.yaml");
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().to_string().find("g.yaml: ModelServer/default/s: spec.workloadSelector.matchLabels: Required value"),
-            std::string::npos)
+  EXPECT_NE(
+      bad.error().to_string().find("g.yaml: ModelServer/default/s: spec.workloadSelector.matchLabels: Required value"),
+      std::string::npos)
       << "the ModelServer webhook rules run on static files too: " << bad.error().to_string();
 
   bad = parse_static_objects("a: [\n", "h.yaml");
