@@ -169,8 +169,10 @@ asio::awaitable<bool> ServerConnection::read_head(size_t& head_size) {
 }
 
 void ServerConnection::begin_request(size_t head_size) {
+  // Pin before consuming: consuming everything would otherwise rewind the buffer, and the next read (a body arriving
+  // after its head, the disconnect watch) would overwrite the head that the handler's views point into.
+  buffer_.pin(buffer_.begin_offset() + head_size);
   buffer_.consume(head_size);
-  buffer_.pin(buffer_.begin_offset());
   clear_deadline();
   ++requests_;
   size_t max_requests = state_->options.max_requests_per_connection;

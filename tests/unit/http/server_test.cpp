@@ -68,6 +68,10 @@ asio::awaitable<void> handle(Exchange& ex, std::atomic<int>* disconnects) {
       throw std::runtime_error("work failed");
     }());
     ++*disconnects;  // not reached: the work's exception is the handler's
+  } else if (path == "/head-after-body") {
+    auto body = co_await ex.read_body();
+    if (!body) co_return;
+    co_await ex.respond(200, "text/plain", std::string(ex.header("x-custom")) + "|" + std::string(*body));
   } else if (path == "/sleep") {
     asio::steady_timer t(ex.executor(), 300ms);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -202,6 +206,19 @@ TEST_F(ServerTest, LimitsAnswer431And413) {
            "\r\n0\r\n\r\n");
     std::string r = c.read_until_close();
     EXPECT_TRUE(r.starts_with("HTTP/1.1 413 Payload Too Large\r\n")) << r;
+  }
+}
+
+// The head's views stay valid while a body that arrives after it is read into the same buffer.
+TEST_F(ServerTest, HeadSurvivesABodyArrivingLater) {
+  start();
+  RawClient c(port());
+  std::string body(200, 'b');  // longer than the head: it would cover it
+  for (int i = 0; i < 3; ++i) {
+    c.send("POST /head-after-body HTTP/1.1\r\nX-Custom: kept\r\nContent-Length: 200\r\n\r\n");
+    std::this_thread::sleep_for(20ms);
+    c.send(body);
+    EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nkept|" + body)) << i;
   }
 }
 
