@@ -166,22 +166,24 @@ http::asio::awaitable<bool> RequestPipeline::prepare(RequestState& st) {
   }
   st.route_key = match->route->key;
   st.log.model_route = st.route_key;
-  std::string target = fmt::format("{}/{}", match->namespace_name, match->target_name);
+  // "ns/name" of the target, for the error messages only.
+  auto target = [&] { return fmt::format("{}/{}", match->namespace_name, match->target_name); };
   if (match->kind == TargetKind::kExternalModelProvider) {
     // ExternalModelProvider routing (kthena-router.md §3.13) is not served yet: no provider is ever found.
-    co_await st.fail(404, "can't find external model provider: " + target, "provider_discovery", "provider_discovery");
+    co_await st.fail(404, "can't find external model provider: " + target(), "provider_discovery",
+                     "provider_discovery");
     co_return false;
   }
   st.server = st.snap.find_server(match->namespace_name, match->target_name);
   if (st.server == nullptr) {
-    co_await st.fail(404, "can't find model server: " + target, "pod_discovery", "pod_discovery");
+    co_await st.fail(404, "can't find model server: " + target(), "pod_discovery", "pod_discovery");
     co_return false;
   }
   st.log.model_server = st.server->key;
   st.log.backend_type = "model_server";
   st.log.backend_name = st.server->key;
   if (st.server->endpoints.empty()) {
-    co_await st.fail(503, "no available pods for model server: " + target, "pod_discovery", "pod_discovery");
+    co_await st.fail(503, "no available pods for model server: " + target(), "pod_discovery", "pod_discovery");
     co_return false;
   }
   const auto& spec = st.server->server->spec;
