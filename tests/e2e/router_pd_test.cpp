@@ -12,7 +12,7 @@
 namespace kthena::testing {
 namespace {
 
-// A decode pod that answers every request with a 2xx head and closes the connection before the first body byte.
+// A decode pod that answers every POST with a 2xx head and closes the connection before the first body byte.
 class HeadThenClose {
  public:
   HeadThenClose() = default;
@@ -39,7 +39,7 @@ class HeadThenClose {
     thread_ = std::thread([this, head] { serve(head); });
     return true;
   }
-  int answered() const { return answered_.load(); }
+  int answered() const { return answered_.load(); }  // POSTs answered with a head alone
 
  private:
   void serve(const std::string& head) {
@@ -67,8 +67,14 @@ class HeadThenClose {
           need = end + 4 + length;
         }
       }
-      send(c, head.data(), head.size(), MSG_NOSIGNAL);
-      ++answered_;
+      // The router's scrapes (GET /metrics, /v1/models) get a plain 404 and are not counted.
+      if (in.rfind("POST ", 0) == 0) {
+        send(c, head.data(), head.size(), MSG_NOSIGNAL);
+        ++answered_;
+      } else {
+        std::string not_found = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        send(c, not_found.data(), not_found.size(), MSG_NOSIGNAL);
+      }
       close(c);
     }
   }
