@@ -6,7 +6,11 @@
 
 namespace kthena::router {
 
-const std::chrono::microseconds PrefixIndex::kDefaultBatchInterval{500};
+// 2 ms: under wrk load on a one-thread router sharing its core with the writer, 500 µs woke the writer ~890 times/s
+// and, by preempting the worker, doubled the worker's own context switches; 2 ms halves both and the writer's CPU, at
+// the same throughput (bench/router_proxy_bench.sh layout, perf stat --per-thread; docs/router.md). A learning lag of
+// 2 ms under load is immaterial to prefix affinity.
+const std::chrono::microseconds PrefixIndex::kDefaultBatchInterval{2000};
 
 PrefixIndex::PrefixIndex(size_t capacity_per_pod, EvictionCallback on_evict, std::chrono::microseconds batch_interval)
     : capacity_(capacity_per_pod == 0 ? 1 : capacity_per_pod),

@@ -3,7 +3,7 @@
 // what they learn after a success is queued to one writer thread, so the request path never waits for the index.
 // The writer applies what is queued in batches: at once after a quiet spell, then at most every `batch_interval`
 // under load, so a busy router pays a thread wake-up per batch rather than per request. A block learnt by one
-// request is therefore visible to others within about one interval (500 µs by default).
+// request is therefore visible to others within about one interval (2 ms by default).
 #pragma once
 
 #include <atomic>
