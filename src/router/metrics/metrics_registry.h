@@ -44,6 +44,9 @@ class MetricShard {
 
   // Owner's lookup: cells by a hash of their labels, checked against the labels themselves; no key is built.
   std::unordered_map<uint64_t, Cell*> local_[kMetricCount];
+  // The cell each metric last used: steady traffic records the same label set request after request, and comparing
+  // the labels costs less than hashing them.
+  Cell* last_[kMetricCount] = {};
   mutable std::mutex mutex_;  // guards cells_: appended by the owner on a new series, read by scrapes
   std::vector<std::unique_ptr<Cell>> cells_[kMetricCount];
 };

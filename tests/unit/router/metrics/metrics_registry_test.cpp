@@ -44,5 +44,35 @@ TEST(MetricsRegistry, ShardsSumAndSerialize) {
   EXPECT_NE(text.find("kthena_router_prefix_cache_entries 7"), std::string::npos) << text;
 }
 
+// Label sets that alternate, and ones that differ only in where one label ends and the next begins, are separate
+// series: neither the last-used cell nor the label hash may merge them.
+TEST(MetricsRegistry, DistinctLabelSetsStaySeparate) {
+  MetricsRegistry registry;
+  MetricShard& shard = registry.new_shard();
+  for (int i = 0; i < 3; ++i) {
+    shard.add(Metric::kActiveDownstream, {"ab"}, 1);
+    shard.add(Metric::kActiveDownstream, {"abc"}, 10);
+  }
+  shard.add(Metric::kActiveDownstream, {"ab"}, 1);
+  auto labels = [](std::string_view model, std::string_view path) {
+    return std::string("model=\"") + std::string(model) + "\",path=\"" + std::string(path) + "\"";
+  };
+  shard.add(Metric::kRequestsTotal, {"a", "bc", "200", "e", "r", "t", "n", "u"}, 1);
+  shard.add(Metric::kRequestsTotal, {"ab", "c", "200", "e", "r", "t", "n", "u"}, 2);
+  shard.add(Metric::kRequestsTotal, {"a", "bc", "200", "e", "r", "t", "n", "u"}, 4);
+  std::string text = registry.serialize();
+  EXPECT_NE(text.find("kthena_router_active_downstream_requests{model=\"ab\"} 4"), std::string::npos) << text;
+  EXPECT_NE(text.find("kthena_router_active_downstream_requests{model=\"abc\"} 30"), std::string::npos) << text;
+  EXPECT_NE(text.find("kthena_router_requests_total{" + labels("a", "bc")), std::string::npos) << text;
+  EXPECT_NE(text.find(labels("a", "bc") + ",status_code=\"200\",error_type=\"e\",model_route=\"r\",backend_type="
+                                          "\"t\",backend_name=\"n\",upstream_model=\"u\"} 5"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(labels("ab", "c") + ",status_code=\"200\",error_type=\"e\",model_route=\"r\",backend_type="
+                                          "\"t\",backend_name=\"n\",upstream_model=\"u\"} 2"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace kthena::router
