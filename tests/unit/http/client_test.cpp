@@ -35,6 +35,12 @@ asio::awaitable<void> handle(Exchange& ex) {
   } else if (path == "/close") {
     ex.close_after_response();
     co_await ex.respond(200, "text/plain", "bye");
+  } else if (path == "/guarded") {
+    co_await ex.until_disconnect([&]() -> asio::awaitable<void> {
+      asio::steady_timer t(ex.executor(), 20ms);
+      co_await t.async_wait(asio::use_awaitable);
+      co_await ex.respond(200, "text/plain", "guarded");
+    }());
   } else if (path == "/hang") {
     asio::steady_timer t(ex.executor(), 10s);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -236,6 +242,24 @@ TEST_F(TlsTest, VerifiesAgainstTheCaBundle) {
   }());
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->body, "data: {\"a\":1}\n\ndata: {\"a\":2}\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(client_->connections_opened(), 1u);
+}
+
+// The disconnect watch's read on a TLS stream is cancelled and awaited when the work ends; the connection is reused.
+TEST_F(TlsTest, DisconnectWatchOverTlsKeepsTheConnection) {
+  ClientOptions co;
+  co.tls.ca_file = (dir_ / "cert.pem").string();
+  start(tls_server(), co);
+  auto r = run_on(pool_.reactor(0), [this]() -> asio::awaitable<Result<BufferedResponse>> {
+    Endpoint target_endpoint = endpoint(true);
+    for (int i = 0; i < 3; ++i) {
+      auto guarded = co_await client_->fetch(target_endpoint, {.target = "/guarded"});
+      if (!guarded || guarded->body != "guarded") co_return guarded;
+    }
+    co_return co_await client_->fetch(target_endpoint, {.method = "POST", .target = "/echo", .body = "after"});
+  }());
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->body, "after");
   EXPECT_EQ(client_->connections_opened(), 1u);
 }
 
