@@ -87,11 +87,20 @@ TEST_F(RouterRobustness, BadRequestsGetUpstreamsStatusesAsOpenAIErrors) {
     EXPECT_NE(r.body.find("\"type\":"), std::string::npos) << "OpenAI error object: " << r.body;
   }
   // Too large a body, too large a head.
+  // The HTTP server answers these before the router sees the request, in the same error objects.
   auto big = router.post("/v1/chat/completions", std::string(2 * 1024 * 1024, 'x'));
   EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.header("content-type"), "application/json");
+  EXPECT_NE(error_message(big).find("exceeds the limit of 1048576"), std::string::npos) << big.body;
+  EXPECT_NE(big.body.find(R"("type":"request_too_large","code":"request_too_large")"), std::string::npos) << big.body;
   auto head =
       router.post("/v1/chat/completions", R"({"model":"m","prompt":"x"})", {{"X-Huge", std::string(100 * 1024, 'h')}});
   EXPECT_EQ(head.status, 431);
+  EXPECT_EQ(head.header("content-type"), "application/json");
+  EXPECT_NE(error_message(head).find("more than the limit of"), std::string::npos) << head.body;
+  EXPECT_NE(head.body.find(R"("type":"invalid_request_error","code":"request_header_fields_too_large")"),
+            std::string::npos)
+      << head.body;
   // And the router still serves.
   EXPECT_EQ(router.chat("m", "still here").status, 200);
 }

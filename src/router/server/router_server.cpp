@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "router/debug/config_dump.h"
+#include "router/pipeline/error_response.h"
 
 namespace kthena::router {
 
@@ -97,6 +98,7 @@ Result<std::unique_ptr<RouterServer>> RouterServer::start(RouterServerOptions op
   inference.address = listen->first;
   inference.port = listen->second;
   inference.max_body_size = s.options_.max_body_size;
+  inference.error_body = protocol_error_body;  // 413, 431 and malformed requests as OpenAI error objects
   RequestPipeline* pipeline = s.pipeline_.get();
   auto started =
       http::Server::start(*s.worker_pool_, inference, [pipeline](http::Exchange& ex) { return pipeline->handle(ex); });
