@@ -13,14 +13,14 @@
 namespace kthena::router {
 namespace {
 
-// Route matching reads the request's header fields through this.
-class ClientHeaders final : public HeaderSource {
+// Route matching reads request headers through this view of the exchange.
+class ExchangeHeaders final : public HeaderSource {
  public:
-  explicit ClientHeaders(const ClientHead& head) : head_(head) {}
-  std::string_view get(std::string_view name) const override { return head_.header(name); }
+  explicit ExchangeHeaders(const http::Exchange& ex) : ex_(ex) {}
+  std::string_view get(std::string_view name) const override { return ex_.header(name); }
 
  private:
-  const ClientHead& head_;
+  const http::Exchange& ex_;
 };
 
 }  // namespace
@@ -96,15 +96,14 @@ http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
 http::asio::awaitable<void> RequestPipeline::inference(RequestState& st) {
   http::Exchange& ex = st.ex;
   st.log.start = std::chrono::system_clock::now();
-  st.head.copy_from(ex.request());
-  st.log.method = std::string(st.head.method);
-  st.path = std::string(st.head.path);
+  st.log.method = std::string(ex.method());
+  st.path = std::string(ex.path());
   st.log.path = st.path;
   st.log.protocol = ex.request().version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
-  st.request_id = std::string(st.head.header("x-request-id"));
+  st.request_id = std::string(ex.header("x-request-id"));
   if (st.request_id.empty()) st.request_id = uuid_v4(st.w.rng());
 
-  if (st.head.method == "GET" && st.path == "/v1/models") {
+  if (ex.method() == "GET" && (st.path == "/v1/models")) {
     st.status = 200;
     co_await ex.respond(200, "application/json", st.snap.models_json);
     st.finish();
@@ -158,7 +157,7 @@ http::asio::awaitable<bool> RequestPipeline::prepare(RequestState& st) {
   st.input_tokens = estimate_tokens(prompt);
   st.processed = SteadyClock::now();
 
-  ClientHeaders headers(st.head);
+  ExchangeHeaders headers(ex);
   auto match = routes.match(st.model, headers, st.path, w.rng());
   if (!match) {
     co_await st.fail(404, "route not found", "route_not_found", "route_not_found");

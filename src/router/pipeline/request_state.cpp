@@ -15,31 +15,6 @@ std::string_view or_none(std::string_view s) {
 
 }  // namespace
 
-void ClientHead::copy_from(const http::RequestHead& in) {
-  size_t size = in.method.size() + in.target.size();
-  for (const http::Header& h : in.headers.all()) size += h.name.size() + h.value.size();
-  storage.clear();
-  storage.reserve(size);  // no reallocation below: the views stay valid
-  auto keep = [this](std::string_view text) {
-    size_t at = storage.size();
-    storage.append(text);
-    return std::string_view(storage).substr(at, text.size());
-  };
-  method = keep(in.method);
-  target = keep(in.target);
-  path = target.substr(0, target.find('?'));
-  headers.clear();
-  headers.reserve(in.headers.size());
-  for (const http::Header& h : in.headers.all()) headers.push_back({keep(h.name), keep(h.value)});
-}
-
-std::string_view ClientHead::header(std::string_view name) const {
-  for (const http::Header& h : headers) {
-    if (http::iequals(h.name, name)) return h.value;
-  }
-  return {};
-}
-
 http::asio::awaitable<void> RequestState::fail(int code, std::string_view message, std::string_view log_type,
                                                std::string_view reason) {
   status = code;

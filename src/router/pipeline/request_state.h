@@ -18,20 +18,6 @@ namespace kthena::router {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// The client's request line and header fields, copied out of the connection's buffer before the body is read:
-// reading a body that arrives after its head may reuse the bytes the head's views point into.
-struct ClientHead {
-  std::string storage;
-  std::string_view method;
-  std::string_view target;  // path and query
-  std::string_view path;
-  std::vector<http::Header> headers;
-
-  void copy_from(const http::RequestHead& head);
-  // The first value of `name` (case-insensitive), or "".
-  std::string_view header(std::string_view name) const;
-};
-
 struct RequestState {
   RequestState(http::Exchange& exchange, Worker& worker, const RouterSnapshot& snapshot)
       : ex(exchange), w(worker), snap(snapshot) {}
@@ -40,7 +26,6 @@ struct RequestState {
   Worker& w;
   const RouterSnapshot& snap;
 
-  ClientHead head;
   AccessLogEntry log;
   SteadyClock::time_point started = SteadyClock::now();
   SteadyClock::time_point processed{};  // input tokens counted

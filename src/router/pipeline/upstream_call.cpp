@@ -38,8 +38,8 @@ http::asio::awaitable<Result<http::ClientResponse>> send_upstream(RequestState& 
   const http::Endpoint* upstream = endpoint.upstream(st.server->port());
   if (upstream == nullptr) co_return fail(ErrorCode::kInternal, "no address for pod " + endpoint.key);
   http::ClientRequest request;
-  request.method = st.head.method;
-  request.target = st.head.target;
+  request.method = st.ex.method();
+  request.target = st.ex.request().target;
   request.headers = st.upstream_headers;
   request.body = body;
   if (!timeout || timeout->count() <= 0) co_return co_await st.w.client().send(*upstream, request);

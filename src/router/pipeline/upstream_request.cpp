@@ -96,14 +96,13 @@ void build_upstream_bodies(RequestState& st, const RequestBody& req, std::string
 }
 
 void build_upstream_headers(RequestState& st) {
-  const std::vector<http::Header>& in = st.head.headers;
-  std::string_view connection = st.head.header("connection");
+  const http::HeaderList& in = st.ex.request().headers;
   st.upstream_headers.clear();
   st.upstream_headers.reserve(in.size() + 1);
   bool has_request_id = false;
-  for (const http::Header& h : in) {
+  for (const http::Header& h : in.all()) {
     if (hop_by_hop(h.name) || iequals(h.name, "expect") || iequals(h.name, "accept-encoding") ||
-        (!connection.empty() && http::has_token(connection, h.name))) {
+        listed_in_connection(in, h.name)) {
       continue;
     }
     if (iequals(h.name, "x-request-id")) {
