@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <atomic>
+#include <ostream>
 
 #include <gtest/gtest.h>
 
@@ -90,6 +91,11 @@ struct Case {
   std::string engine;          // vLLM | SGLang
   std::string vllm_connector;  // the engines' kv_connector for vLLM
 };
+
+// Printed in test listings (ctest's names come from them): the bytes gtest prints by default include addresses.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.engine << "/" << (c.connector.empty() ? "sglang" : c.connector);
+}
 
 std::string name_of(const ::testing::TestParamInfo<Case>& info) {
   return info.param.connector.empty() ? "sglang" : info.param.connector;
