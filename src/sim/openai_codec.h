@@ -54,7 +54,6 @@ std::optional<GenerationRequest> parse_generation(std::string_view body, Api api
 // Error bodies: vLLM's current envelope, or SGLang's flat object.
 std::string error_body(EngineKind kind, const ApiError& e);
 
-void append_json_string(std::string& out, std::string_view s);
 // n lowercase hex digits from `rng`.
 std::string random_hex(size_t n, std::mt19937_64& rng);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/json_string.h"
+
 namespace kthena::sim {
 namespace {
 

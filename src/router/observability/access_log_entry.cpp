@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_string.h"
 #include "router/request/body_editor.h"
 
 namespace kthena::router {

@@ -10,6 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/json_string.h"
 #include "router/pipeline/cancellation.h"
 #include "router/pipeline/response_forwarder.h"
 #include "router/pipeline/upstream_call.h"

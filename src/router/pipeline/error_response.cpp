@@ -1,5 +1,6 @@
 #include "router/pipeline/error_response.h"
 
+#include "common/json_string.h"
 #include "router/request/body_editor.h"
 
 namespace kthena::router {

@@ -1,5 +1,6 @@
 #include "router/pipeline/upstream_request.h"
 
+#include "common/json_string.h"
 #include "router/request/body_editor.h"
 #include "router/util/ascii.h"
 

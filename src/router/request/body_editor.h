@@ -40,7 +40,4 @@ class BodyEditor {
   std::vector<Edit> edits_;
 };
 
-// Appends `s` as a JSON string literal (quotes, escapes for '"', '\\' and control characters).
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace kthena::router

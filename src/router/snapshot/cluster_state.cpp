@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/json_string.h"
 #include "router/request/body_editor.h"
 
 namespace kthena::router {

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "common/json_string.h"
 #include "router/request/body_editor.h"
 #include "router/scheduler/kv_block_hash.h"
 
