@@ -4,6 +4,9 @@
 #   proxy under test on CPU 1: kthena router (one worker thread, model-aware routing with upstream's default
 #   plugins, access log off) or nginx (one worker, keep-alive upstream pool); and the backend directly;
 #   load: wrk -t1 -c64 (throughput) and -c1 (added latency), pinned to CPU 0, keep-alive.
+# The 1-connection rows are also taken with the proxy moved onto CPU 0 ("one core"): on a VM, each of the two extra
+# cross-core wake-ups a proxy on its own core causes costs tens of microseconds, whatever the proxy does; on one
+# core the added latency is the proxy's own work and its two extra context switches.
 # Scenarios: small chat requests; 220 KB prompts (prefix-cache scoring on). CPU per request of the proxy process is
 # its utime+stime over the run divided by the requests it served.
 #   bench/router_proxy_bench.sh [build-dir] [seconds] [runs]
@@ -99,6 +102,12 @@ echo "== small requests, 1 connection (added latency = p50 - direct p50)"
 run "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" small 1 ""
 run "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" small 1 "$nginx_worker"
 run "kthena router" "http://127.0.0.1:$router/v1/chat/completions" small 1 "$router_pid"
+echo "== small requests, 1 connection, one core (the proxies moved to CPU 0 with wrk and the backend)"
+taskset -a -p -c 0 "$router_pid" >/dev/null; taskset -p -c 0 "$nginx_worker" >/dev/null
+run "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" small 1 ""
+run "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" small 1 "$nginx_worker"
+run "kthena router" "http://127.0.0.1:$router/v1/chat/completions" small 1 "$router_pid"
+taskset -a -p -c 1 "$router_pid" >/dev/null; taskset -p -c 1 "$nginx_worker" >/dev/null
 echo "== 220 KB prompts, 16 connections"
 run "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" large 16 ""
 run "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" large 16 "$nginx_worker"

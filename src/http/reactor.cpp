@@ -20,15 +20,51 @@ std::string_view Reactor::http_date() {
   return date_;
 }
 
+void Reactor::defer(Deferred& d) {
+  d.withdraw();
+  // A full tick at least: the list stays ordered by due tick, since ticks_ only grows.
+  d.due_tick_ = ticks_ + 2;
+  deferred_.push_back(d);
+  arm_tick();
+}
+
+// The tick timer runs only while something waits, so an idle reactor does not wake up for it.
+void Reactor::arm_tick() {
+  if (ticking_ || !sweeping_ || deferred_.empty()) return;
+  ticking_ = true;
+  tick_timer_.expires_after(kDeferTick);
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    ticking_ = false;
+    if (!ec) tick();
+  });
+}
+
+void Reactor::tick() {
+  ++ticks_;
+  // on_due() may defer again or destroy other entries: fire from a detached batch, which unlinks what dies.
+  DeferredList due;
+  auto end = deferred_.begin();
+  while (end != deferred_.end() && end->due_tick_ <= ticks_) ++end;
+  due.splice(due.end(), deferred_, deferred_.begin(), end);
+  while (!due.empty()) {
+    Deferred& d = due.front();
+    due.pop_front();
+    d.on_due();
+  }
+  arm_tick();
+}
+
 void Reactor::start_sweeping(std::chrono::milliseconds interval) {
   sweep_interval_ = interval;
   sweeping_ = true;
   sweep();
+  arm_tick();
 }
 
 void Reactor::stop_sweeping() {
   sweeping_ = false;
   sweep_timer_.cancel();
+  tick_timer_.cancel();
 }
 
 void Reactor::sweep() {

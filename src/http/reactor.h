@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -40,8 +41,30 @@ class Deadline : public boost::intrusive::list_base_hook<boost::intrusive::link_
   Clock::time_point deadline_ = Clock::time_point::max();
 };
 
+struct DeferredTag;
+using DeferredHook = boost::intrusive::list_base_hook<boost::intrusive::tag<DeferredTag>,
+                                                      boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+// Something to start a little later unless it is withdrawn first: the reactor fires it one to two ticks
+// (kDeferTick) after it was deferred. Work that ends sooner costs two list operations and no system call; the
+// disconnect watch of a request is deferred this way, so a short request never pays for a read that can only fail
+// with EAGAIN. Reactor thread only.
+class Deferred : public DeferredHook {
+ public:
+  virtual ~Deferred() = default;
+  bool deferred() const { return is_linked(); }
+  void withdraw() { unlink(); }
+  // Called on the reactor thread when the tick comes; the entry is withdrawn first.
+  virtual void on_due() = 0;
+
+ private:
+  friend class Reactor;
+  uint64_t due_tick_ = 0;
+};
+
 class Reactor {
  public:
+  static constexpr std::chrono::milliseconds kDeferTick{10};
+
   Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
@@ -54,17 +77,30 @@ class Reactor {
   // Reactor thread only. Registers `d` for sweeping; it unregisters itself when destroyed.
   void watch(Deadline& d) { deadlines_.push_back(d); }
 
+  // Reactor thread only. Fires `d` after one to two ticks unless it is withdrawn (or destroyed) before.
+  void defer(Deferred& d);
+
   void start_sweeping(std::chrono::milliseconds interval);
   void stop_sweeping();
 
  private:
+  using DeferredList = boost::intrusive::list<Deferred, boost::intrusive::base_hook<DeferredHook>,
+                                              boost::intrusive::constant_time_size<false>>;
   void sweep();
+  void arm_tick();
+  void tick();
 
-  asio::io_context context_{1};
+  // Every socket of a reactor is used on its thread only, so the per-socket locks of Asio's reactor are dropped;
+  // the scheduler keeps its lock, since other threads post to it.
+  asio::io_context context_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::steady_timer sweep_timer_{context_};
   std::chrono::milliseconds sweep_interval_{200};
   bool sweeping_ = false;
   boost::intrusive::list<Deadline, boost::intrusive::constant_time_size<false>> deadlines_;
+  asio::steady_timer tick_timer_{context_};
+  bool ticking_ = false;
+  uint64_t ticks_ = 0;
+  DeferredList deferred_;
   std::time_t date_second_ = 0;
   std::string date_;
 };

@@ -244,7 +244,9 @@ asio::awaitable<Result<std::string_view>> ServerConnection::read_body() {
   if (body_state_ == BodyState::kStreaming) {
     co_return fail(ErrorCode::kInternal, "read_body() after read_body_chunk()", "body");
   }
-  if (auto r = co_await send_continue_if_expected(); !r) co_return tl::unexpected(r.error());
+  if (head_.expect_continue && !continue_sent_) {
+    if (auto r = co_await send_continue_if_expected(); !r) co_return tl::unexpected(r.error());
+  }
   const uint64_t max_body = state_->options.max_body_size;
   if (head_.body == BodyKind::kLength) {
     size_t n = static_cast<size_t>(head_.content_length);
@@ -309,7 +311,9 @@ asio::awaitable<Result<std::optional<std::string_view>>> ServerConnection::read_
   }
   if (body_state_ == BodyState::kFailed) co_return fail(ErrorCode::kBadRequest, body_error_, "body");
   if (body_state_ == BodyState::kPending) {
-    if (auto r = co_await send_continue_if_expected(); !r) co_return tl::unexpected(r.error());
+    if (head_.expect_continue && !continue_sent_) {
+      if (auto r = co_await send_continue_if_expected(); !r) co_return tl::unexpected(r.error());
+    }
     body_state_ = BodyState::kStreaming;
   }
   if (head_.body == BodyKind::kLength) {
@@ -513,7 +517,9 @@ asio::awaitable<void> ServerConnection::send_error(int status, std::string_view 
 
 // The work runs on this coroutine (no spawn, no parallel group): a read with a plain handler watches the socket, and
 // a client that leaves emits cancel_, which reaches whatever the work awaits through the serving coroutine's
-// cancellation state. That state is then reset, so that the connection's own code can still await.
+// cancellation state. That state is then reset, so that the connection's own code can still await. The read is
+// deferred by a reactor tick (10-20 ms): a client that leaves is noticed that much later, and a request that ends
+// sooner saves the read's system call (it could only fail with EAGAIN) and its cancellation.
 asio::awaitable<bool> ServerConnection::until_disconnect(asio::awaitable<void> work) {
   if (body_state_ != BodyState::kDone) {
     co_await std::move(work);
@@ -521,7 +527,7 @@ asio::awaitable<bool> ServerConnection::until_disconnect(asio::awaitable<void> w
   }
   client_left_ = false;
   work_running_ = true;
-  watch_read();
+  reactor_.defer(*this);
   std::exception_ptr failure;
   try {
     co_await std::move(work);
@@ -530,6 +536,7 @@ asio::awaitable<bool> ServerConnection::until_disconnect(asio::awaitable<void> w
     failure = std::current_exception();
   }
   work_running_ = false;
+  withdraw();
   if (client_left_) co_await asio::this_coro::reset_cancellation_state();
   if (watch_reading_) {
     // The read must be over before the connection reads again (next request, linger): cancel it and wait for it.

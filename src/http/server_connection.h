@@ -24,7 +24,7 @@ struct ServerListTag;
 using ServerListHook = boost::intrusive::list_base_hook<boost::intrusive::tag<ServerListTag>,
                                                         boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
 
-class ServerConnection : public Deadline, public ServerListHook {
+class ServerConnection : public Deadline, public Deferred, public ServerListHook {
  public:
   ServerConnection(std::shared_ptr<ServerState> state, ServerShard& shard, Transport transport,
                    std::string remote_address);
@@ -35,6 +35,8 @@ class ServerConnection : public Deadline, public ServerListHook {
 
   // Deadline
   void on_deadline() override;
+  // Deferred: the disconnect watch's start.
+  void on_due() override { watch_read(); }
 
   // Shutdown, on the reactor thread: close now if idle, else after the current response.
   void drain();
@@ -105,7 +107,8 @@ class ServerConnection : public Deadline, public ServerListHook {
   std::string body_error_;
 
   // Disconnect watch (until_disconnect): one read with a plain completion handler while the work runs on the serving
-  // coroutine itself; a client that leaves makes it emit cancel_, which cancels what the work awaits.
+  // coroutine itself; a client that leaves makes it emit cancel_, which cancels what the work awaits. The read starts
+  // a reactor tick after the work (Deferred), so that short requests never start it.
   bool work_running_ = false;
   bool watch_reading_ = false;
   bool client_left_ = false;

@@ -123,7 +123,7 @@ http::asio::awaitable<PairOutcome> concurrent(RequestState& st, const Endpoint& 
       }));
 
   PairOutcome outcome = co_await decode(st, d, decode_body, answered);
-  bool leaving = co_await cancelled();
+  bool leaving = cancelled(co_await boost::asio::this_coro::cancellation_state);
   if (!outcome.ok || leaving) cancel_prefill.emit(boost::asio::cancellation_type::terminal);
   // The prefill coroutine uses this frame: wait for it even if this request is being cancelled.
   co_await boost::asio::this_coro::reset_cancellation_state();
@@ -142,7 +142,7 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered, bool& suc
     const Endpoint* d = st.picked.decode[i];
     const Endpoint* p = st.picked.prefill[i];
     if (p == nullptr) continue;
-    if (co_await cancelled()) break;
+    if (cancelled(co_await boost::asio::this_coro::cancellation_state)) break;
     st.log.upstream_attempts = static_cast<int>(i + 1);
     PairOutcome outcome;
     switch (kind) {

@@ -31,7 +31,7 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered) {
   if (server.spec.traffic_policy) timeout = server.spec.traffic_policy->timeout;
   st.upstream_started = SteadyClock::now();
   for (size_t i = 0; i < plan.attempts; ++i) {
-    if (co_await cancelled()) break;
+    if (cancelled(co_await boost::asio::this_coro::cancellation_state)) break;
     if (i > 0) co_await sleep_for(st, plan.interval);
     const Endpoint& pod = *st.picked.best[i % st.picked.best_count];
     InFlight in_flight(st, pod);

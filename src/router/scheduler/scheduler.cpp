@@ -10,8 +10,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+// Seconds from `start` to now; `start` moves to now.
+double seconds_between(Clock::time_point& start) {
+  Clock::time_point now = Clock::now();
+  double seconds = std::chrono::duration<double>(now - start).count();
+  start = now;
+  return seconds;
 }
 
 }  // namespace
@@ -59,12 +63,14 @@ Result<std::shared_ptr<const Scheduler>> Scheduler::create(const SchedulerConfig
 std::string_view Scheduler::run_filters(SchedulingContext& ctx, std::span<const Endpoint* const> candidates) const {
   SchedulingScratch& s = *ctx.scratch;
   s.candidates.assign(candidates.begin(), candidates.end());
+  // One clock read per plugin: each plugin's end is the next one's start.
+  Clock::time_point start = ctx.observer ? Clock::now() : Clock::time_point{};
   for (const auto& f : filters_) {
-    Clock::time_point start = ctx.observer ? Clock::now() : Clock::time_point{};
     s.filtered.clear();
     f->filter(ctx, s.candidates, s.filtered);
     if (ctx.observer) {
-      ctx.observer->plugin_duration(ctx.model, f->name(), SchedulerObserver::PluginKind::kFilter, seconds_since(start));
+      ctx.observer->plugin_duration(ctx.model, f->name(), SchedulerObserver::PluginKind::kFilter,
+                                    seconds_between(start));
     }
     if (s.filtered.empty()) return f->name();
     s.candidates.swap(s.filtered);
@@ -78,13 +84,13 @@ size_t Scheduler::top(SchedulingContext& ctx, size_t n, const Endpoint** out) co
   s.totals.assign(count, 0);
   s.scored.assign(count, 0);
   s.plugin_scores.resize(count);
+  Clock::time_point start = ctx.observer ? Clock::now() : Clock::time_point{};
   for (const WeightedScore& w : scores_) {
-    Clock::time_point start = ctx.observer ? Clock::now() : Clock::time_point{};
     std::fill(s.plugin_scores.begin(), s.plugin_scores.end(), kNoScore);
     w.plugin->score(ctx, s.candidates, s.plugin_scores);
     if (ctx.observer) {
       ctx.observer->plugin_duration(ctx.model, w.plugin->name(), SchedulerObserver::PluginKind::kScore,
-                                    seconds_since(start));
+                                    seconds_between(start));
     }
     for (size_t i = 0; i < count; ++i) {
       if (s.plugin_scores[i] == kNoScore) continue;

@@ -291,6 +291,18 @@ TEST_F(ServerTest, DetectsClientDisconnect) {
   EXPECT_EQ(disconnects_.load(), 1);
 }
 
+// The watch starts a reactor tick after the work: a client gone before that is found when it starts.
+TEST_F(ServerTest, DetectsAClientThatLeavesBeforeTheWatchStarts) {
+  start();
+  {
+    RawClient c(port());
+    c.send("GET /slow HTTP/1.1\r\n\r\n");
+    c.close();
+  }
+  for (int i = 0; i < 100 && disconnects_ == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(disconnects_.load(), 1);
+}
+
 TEST_F(ServerTest, WorkUnderDisconnectWatchKeepsTheConnectionAndPipelinedRequests) {
   start();
   RawClient c(port());
