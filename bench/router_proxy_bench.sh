@@ -81,39 +81,42 @@ for name, body in (("small", small), ("large", large)):
 PY
 
 ticks() { [ -n "$1" ] && awk '{print $14+$15}' "/proc/$1/stat" || echo 0; }
-# run NAME URL BODY CONNECTIONS PID -> "req/s p50 p99 cpu_us_per_request" (median req/s of `runs` runs)
-run() {
-  local name=$1 url=$2 body=$3 conns=$4 pid=$5 best=""
+# once NAME URL BODY CONNECTIONS PID -> "name req/s p50 p99 cpu_us_per_request" for one run
+once() {
+  local name=$1 url=$2 body=$3 conns=$4 pid=$5
+  local t0; t0=$(ticks "$pid")
+  local out; out=$(taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/$body.lua" "$url")
+  local t1; t1=$(ticks "$pid")
+  echo "$out" | awk -v name="$name" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+    /requests in/ {reqs=$1} /Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2}
+    END {cpu = reqs > 0 && t > 0 ? t / hz * 1e6 / reqs : 0; printf "%-28s %10s req/s  p50 %8s  p99 %8s  cpu/req %5.1f us\n", name, rps, p50, p99, cpu}'
+}
+# scenario BODY CONNECTIONS: direct, nginx and the router in turn, `runs` rounds, so that a drift of the machine
+# (another VM on the host) hits the three alike; prints each one's median-req/s run.
+scenario() {
+  local body=$1 conns=$2 i
+  rm -f "$work"/res.*
   for i in $(seq "$runs"); do
-    local t0; t0=$(ticks "$pid")
-    local out; out=$(taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/$body.lua" "$url")
-    local t1; t1=$(ticks "$pid")
-    echo "$out" | awk -v name="$name" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
-      /requests in/ {reqs=$1} /Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2}
-      END {cpu = reqs > 0 && t > 0 ? t / hz * 1e6 / reqs : 0; printf "%-28s %10s req/s  p50 %8s  p99 %8s  cpu/req %5.1f us\n", name, rps, p50, p99, cpu}'
-  done | sort -k2 -n | awk -v runs="$runs" 'NR == int((runs + 1) / 2)'
+    once "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" "$body" "$conns" "" >>"$work/res.1"
+    once "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" "$body" "$conns" "$nginx_worker" >>"$work/res.2"
+    once "kthena router" "http://127.0.0.1:$router/v1/chat/completions" "$body" "$conns" "$router_pid" >>"$work/res.3"
+  done
+  for i in 1 2 3; do
+    awk '{for (f = 2; f <= NF; f++) if ($f == "req/s") print $(f - 1) "\t" $0}' "$work/res.$i" | sort -n |
+      awk -v runs="$runs" 'NR == int((runs + 1) / 2)' | cut -f2-
+  done
 }
 
 echo "== small requests, 64 connections (median of $runs runs of ${secs}s)"
-run "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" small 64 ""
-run "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" small 64 "$nginx_worker"
-run "kthena router" "http://127.0.0.1:$router/v1/chat/completions" small 64 "$router_pid"
+scenario small 64
 echo "== small requests, 1 connection (added latency = p50 - direct p50)"
-run "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" small 1 ""
-run "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" small 1 "$nginx_worker"
-run "kthena router" "http://127.0.0.1:$router/v1/chat/completions" small 1 "$router_pid"
+scenario small 1
 echo "== small requests, 1 connection, one core (the proxies moved to CPU 0 with wrk and the backend)"
 taskset -a -p -c 0 "$router_pid" >/dev/null; taskset -p -c 0 "$nginx_worker" >/dev/null
-run "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" small 1 ""
-run "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" small 1 "$nginx_worker"
-run "kthena router" "http://127.0.0.1:$router/v1/chat/completions" small 1 "$router_pid"
+scenario small 1
 taskset -a -p -c 1 "$router_pid" >/dev/null; taskset -p -c 1 "$nginx_worker" >/dev/null
 echo "== 220 KB prompts, 16 connections"
-run "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" large 16 ""
-run "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" large 16 "$nginx_worker"
-run "kthena router" "http://127.0.0.1:$router/v1/chat/completions" large 16 "$router_pid"
+scenario large 16
 echo "== 220 KB prompts, 1 connection"
-run "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" large 1 ""
-run "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" large 1 "$nginx_worker"
-run "kthena router" "http://127.0.0.1:$router/v1/chat/completions" large 1 "$router_pid"
+scenario large 1
 echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -58,9 +58,9 @@ ControlPlane::ControlPlane(ControlOptions options, http::Reactor& reactor, Metri
     kv_sync_ = std::make_unique<KvBlockSync>(*redis, kv_index_);
   }
   env_.kv_block_index = [this] { return kv_index_; };
-  metrics_.add_callback_gauge("kthena_router_control_loop_restarts",
-                              "Times a control loop (file watch, scrape) failed with an exception and was restarted.",
-                              [this] { return static_cast<double>(loop_restarts()); });
+  metrics_.add_callback_counter("kthena_router_control_loop_restarts_total",
+                                "Times a control loop (file watch, scrape) failed with an exception and was restarted.",
+                                [this] { return static_cast<double>(loop_restarts()); });
   metrics_.add_callback_gauge("kthena_router_prefix_cache_entries", "Blocks held in the prefix cache (all pods).",
                               [this] {
                                 auto index = prefix_index_for_metrics_.load();

@@ -75,7 +75,12 @@ MetricShard& MetricsRegistry::new_shard() {
 
 void MetricsRegistry::add_callback_gauge(std::string name, std::string help, std::function<double()> value) {
   std::lock_guard lock(mutex_);
-  callbacks_.push_back({std::move(name), std::move(help), std::move(value)});
+  callbacks_.push_back({std::move(name), std::move(help), false, std::move(value)});
+}
+
+void MetricsRegistry::add_callback_counter(std::string name, std::string help, std::function<double()> value) {
+  std::lock_guard lock(mutex_);
+  callbacks_.push_back({std::move(name), std::move(help), true, std::move(value)});
 }
 
 std::vector<prometheus::MetricFamily> MetricsRegistry::Collect() const {
@@ -139,13 +144,13 @@ std::vector<prometheus::MetricFamily> MetricsRegistry::Collect() const {
     }
     out.push_back(std::move(family));
   }
-  for (const CallbackGauge& g : callbacks_) {
+  for (const Callback& g : callbacks_) {
     prometheus::MetricFamily family;
     family.name = g.name;
     family.help = g.help;
-    family.type = prometheus::MetricType::Gauge;
+    family.type = g.counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
     prometheus::ClientMetric metric;
-    metric.gauge.value = g.value();
+    (g.counter ? metric.counter.value : metric.gauge.value) = g.value();
     family.metric.push_back(std::move(metric));
     out.push_back(std::move(family));
   }

@@ -59,6 +59,8 @@ class MetricsRegistry : public prometheus::Collectable {
   MetricShard& new_shard();
   // A gauge whose value is read at scrape time. Call before serving scrapes.
   void add_callback_gauge(std::string name, std::string help, std::function<double()> value);
+  // A counter whose value `value` reads (it must never decrease); the name ends in `_total`.
+  void add_callback_counter(std::string name, std::string help, std::function<double()> value);
 
   // prometheus::Collectable: sums every shard. Any thread.
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -68,11 +70,12 @@ class MetricsRegistry : public prometheus::Collectable {
  private:
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<MetricShard>> shards_;
-  struct CallbackGauge {
+  struct Callback {
     std::string name, help;
+    bool counter;
     std::function<double()> value;
   };
-  std::vector<CallbackGauge> callbacks_;
+  std::vector<Callback> callbacks_;
 };
 
 }  // namespace kthena::router

@@ -4,11 +4,13 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace kthena::router {
 
@@ -43,11 +45,50 @@ Result<std::shared_ptr<AccessLogSink>> AccessLogSink::open(const AccessLogSettin
   return std::make_shared<AccessLogSink>(fd, true, settings.json);
 }
 
+AccessLogSink::AccessLogSink(int fd, bool owned, bool json, size_t max_queued)
+    : fd_(fd), owned_(owned), json_(json), max_queued_(max_queued), writer_([this](std::stop_token st) { run(st); }) {}
+
 AccessLogSink::~AccessLogSink() {
+  writer_.request_stop();
+  wake_.notify_all();
+  writer_.join();
   if (owned_) ::close(fd_);
 }
 
 void AccessLogSink::write(std::string_view lines) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queued_.size() + lines.size() > max_queued_) {
+      uint64_t before = dropped_.fetch_add(static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')),
+                                           std::memory_order_relaxed);
+      if (before == 0) {
+        spdlog::warn(
+            "access log: its output does not keep up; lines are dropped from now on while it lags (counted "
+            "in kthena_router_access_log_dropped_lines_total)");
+      }
+      return;
+    }
+    queued_.append(lines);
+  }
+  wake_.notify_one();
+}
+
+void AccessLogSink::run(std::stop_token stop) {
+  std::string batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, stop, [this] { return !queued_.empty(); });
+      if (queued_.empty()) return;  // stopping, and everything is written
+      batch.swap(queued_);
+      queued_.clear();
+    }
+    write_out(batch);
+    batch.clear();
+  }
+}
+
+void AccessLogSink::write_out(std::string_view lines) {
   while (!lines.empty()) {
     size_t take = lines.size();
     if (take > PIPE_BUF) {

@@ -19,9 +19,8 @@ http::asio::awaitable<void> tokenize_for_kvcache(RequestState& st, const KvCache
   ctx.prompt = st.owned_prompt;
   ctx.prompt_parts = nullptr;
   if (!call) {
-    if (!ctx.model.empty() && !ctx.prompt.empty() && !candidates.empty()) {
-      st.w.observer().tokenizer_unsupported_engine(ctx.model, api::to_string(candidates.front()->engine));
-    }
+    // Nothing to tokenize, or no candidate with an address. Not an "unsupported engine": every engine the API admits
+    // (vLLM, SGLang) has a tokenizer endpoint, so kthena_router_tokenizer_unsupported_engine_total stays empty.
     ctx.tokens_state = SchedulingContext::Tokens::kFailed;
     co_return;
   }

@@ -27,7 +27,6 @@ class SchedulerObserver {
   virtual void kvcache_match_ratio(std::string_view model, double ratio) = 0;
   virtual void kvcache_duration(std::string_view model, KvStage stage, double seconds) = 0;
   virtual void kvcache_error(std::string_view model, KvStage stage) = 0;
-  virtual void tokenizer_unsupported_engine(std::string_view model, std::string_view engine) = 0;
 };
 
 // Reusable per-thread buffers for scheduling.

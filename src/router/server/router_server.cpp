@@ -86,6 +86,9 @@ Result<std::unique_ptr<RouterServer>> RouterServer::start(RouterServerOptions op
     auto sink = AccessLogSink::open(log_settings);
     if (!sink) return fail(sink.error());
     for (auto& w : s.workers_) w->set_access_log(*sink);
+    s.registry_.add_callback_counter("kthena_router_access_log_dropped_lines_total",
+                                     "Access-log lines dropped because the log's output did not keep up.",
+                                     [sink = *sink] { return static_cast<double>(sink->dropped_lines()); });
   }
 
   PipelineOptions pipeline_options;

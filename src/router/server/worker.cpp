@@ -33,9 +33,6 @@ class ShardObserver final : public SchedulerObserver {
   void kvcache_error(std::string_view model, KvStage stage) override {
     m_.add(Metric::kKvErrors, {model, stage == KvStage::kTokenize ? "tokenize" : "redis"});
   }
-  void tokenizer_unsupported_engine(std::string_view model, std::string_view engine) override {
-    m_.add(Metric::kTokenizerUnsupportedEngine, {model, engine});
-  }
 
  private:
   MetricShard& m_;

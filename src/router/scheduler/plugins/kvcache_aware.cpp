@@ -95,15 +95,17 @@ void KvCacheAware::score(SchedulingContext& ctx, std::span<const Endpoint* const
   kv_block_hashes(ctx.tokens, args_.block_size, args_.max_blocks, scratch.kv_hashes);
   auto& runs = scratch.kv_runs;
   runs.clear();
+  // A block written before the pod's container (re)started is gone from that pod's cache, whatever its position.
+  auto fresh = [&](size_t c, const KvBlockOwner& owner) {
+    const auto& started = candidates[c]->pod->newest_container_started_at;
+    return !(started && owner.written_at && *owner.written_at <= *started);
+  };
   index_->visit(ctx.reader_slot, ctx.model, scratch.kv_hashes, [&](size_t i, const KvBlockIndex::Owners& owners) {
     if (i == 0) {
       for (const KvBlockOwner& owner : owners) {
         for (size_t c = 0; c < candidates.size(); ++c) {
           if (candidates[c]->kv_owner != owner.id) continue;
-          // Written before the pod's container (re)started: that cache is gone.
-          const auto& started = candidates[c]->pod->newest_container_started_at;
-          if (started && owner.written_at && *owner.written_at <= *started) break;
-          runs.emplace_back(static_cast<uint32_t>(c), 1);
+          if (fresh(c, owner)) runs.emplace_back(static_cast<uint32_t>(c), 1);
           break;
         }
       }
@@ -112,7 +114,7 @@ void KvCacheAware::score(SchedulingContext& ctx, std::span<const Endpoint* const
     bool progressed = false;
     for (const KvBlockOwner& owner : owners) {
       for (auto& [c, count] : runs) {
-        if (count == i && candidates[c]->kv_owner == owner.id) {
+        if (count == i && candidates[c]->kv_owner == owner.id && fresh(c, owner)) {
           ++count;
           progressed = true;
         }

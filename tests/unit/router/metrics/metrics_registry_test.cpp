@@ -27,6 +27,7 @@ TEST(MetricsRegistry, ShardsSumAndSerialize) {
   a.add(Metric::kActiveRequests, {}, 2);
   b.add(Metric::kActiveRequests, {}, -1);
   registry.add_callback_gauge("kthena_router_prefix_cache_entries", "entries", [] { return 7.0; });
+  registry.add_callback_counter("kthena_router_control_loop_restarts_total", "restarts", [] { return 3.0; });
   std::string text = registry.serialize();
   EXPECT_NE(text.find("kthena_router_requests_total{model=\"m\",path=\"/v1/chat/completions\",status_code=\"200\","
                       "error_type=\"successful_request\",model_route=\"default/r\",backend_type=\"model_server\","
@@ -42,6 +43,9 @@ TEST(MetricsRegistry, ShardsSumAndSerialize) {
   EXPECT_NE(text.find("kthena_router_request_duration_seconds_count{"), std::string::npos);
   EXPECT_NE(text.find("kthena_router_active_requests 1"), std::string::npos) << text;
   EXPECT_NE(text.find("kthena_router_prefix_cache_entries 7"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE kthena_router_prefix_cache_entries gauge"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE kthena_router_control_loop_restarts_total counter"), std::string::npos) << text;
+  EXPECT_NE(text.find("kthena_router_control_loop_restarts_total 3"), std::string::npos) << text;
 }
 
 // Label sets that alternate, and ones that differ only in where one label ends and the next begins, are separate
