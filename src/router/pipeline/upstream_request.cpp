@@ -9,17 +9,29 @@ namespace {
 
 constexpr std::string_view kInjectedStreamOptions = R"({"include_usage":true})";
 
+// Runs for every header of every request and response: dispatch on the length before comparing.
 bool hop_by_hop(std::string_view name) {
-  for (std::string_view h : {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "te", "trailer",
-                             "transfer-encoding", "upgrade"}) {
-    if (iequals(name, h)) return true;
+  switch (name.size()) {
+    case 2:
+      return iequals(name, "te");
+    case 7:
+      return iequals(name, "trailer") || iequals(name, "upgrade");
+    case 10:
+      return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 16:
+      return iequals(name, "proxy-connection");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    case 18:
+      return iequals(name, "proxy-authenticate");
+    default:
+      return false;
   }
-  return false;
 }
 
-bool listed_in_connection(const http::HeaderList& headers, std::string_view name) {
-  std::string_view connection = headers.get("connection");
-  return !connection.empty() && http::has_token(connection, name);
+// Whether `name` is hop-by-hop for this message: fixed, or listed in its Connection header (`connection`).
+bool dropped_hop_by_hop(std::string_view name, std::string_view connection) {
+  return hop_by_hop(name) || (!connection.empty() && http::has_token(connection, name));
 }
 
 // Streams get usage even when the client did not ask (the router counts output tokens); the pipeline then hides
@@ -100,10 +112,10 @@ void build_upstream_headers(RequestState& st) {
   const http::HeaderList& in = st.ex.request().headers;
   st.upstream_headers.clear();
   st.upstream_headers.reserve(in.size() + 1);
+  std::string_view connection = in.get("connection");
   bool has_request_id = false;
   for (const http::Header& h : in.all()) {
-    if (hop_by_hop(h.name) || iequals(h.name, "expect") || iequals(h.name, "accept-encoding") ||
-        listed_in_connection(in, h.name)) {
+    if (dropped_hop_by_hop(h.name, connection) || iequals(h.name, "expect") || iequals(h.name, "accept-encoding")) {
       continue;
     }
     if (iequals(h.name, "x-request-id")) {
@@ -118,8 +130,9 @@ void build_upstream_headers(RequestState& st) {
 void response_headers(const http::HeaderList& upstream, bool streaming, std::vector<http::Header>& out) {
   out.clear();
   out.reserve(upstream.size());  // one allocation, not one per doubling
+  std::string_view connection = upstream.get("connection");
   for (const http::Header& h : upstream.all()) {
-    if (hop_by_hop(h.name) || iequals(h.name, "date") || listed_in_connection(upstream, h.name)) continue;
+    if (dropped_hop_by_hop(h.name, connection) || iequals(h.name, "date")) continue;
     if (streaming && iequals(h.name, "content-length")) continue;
     out.push_back(h);
   }
