@@ -16,19 +16,6 @@ namespace {
 constexpr size_t kBodyWindow = 64 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
 
-bool is_framing_header(std::string_view name) {
-  switch (name.size()) {
-    case 10:
-      return iequals(name, "connection") || iequals(name, "keep-alive");
-    case 14:
-      return iequals(name, "content-length");
-    case 17:
-      return iequals(name, "transfer-encoding");
-    default:
-      return false;
-  }
-}
-
 Result<void> io_error(ClientConnection& c, const error_code& ec, std::string_view what) {
   if (c.timed_out()) return fail(ErrorCode::kTimeout, std::string(what) + ": timed out");
   if (ec == asio::error::operation_aborted) return fail(ErrorCode::kIo, std::string(what) + ": cancelled");

@@ -23,6 +23,19 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+bool is_framing_header(std::string_view name) {
+  switch (name.size()) {
+    case 10:
+      return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 14:
+      return iequals(name, "content-length");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    default:
+      return false;
+  }
+}
+
 std::string_view HeaderList::get(std::string_view name) const {
   for (const Header& h : items_) {
     if (iequals(h.name, name)) return h.value;

@@ -16,6 +16,9 @@ struct Header {
 
 // ASCII case-insensitive comparison, as HTTP field names and tokens require.
 bool iequals(std::string_view a, std::string_view b);
+// Connection, Keep-Alive, Content-Length, Transfer-Encoding: the fields that frame a message. The server and the
+// client write their own and drop the caller's, so that a proxy copying headers through cannot desynchronise them.
+bool is_framing_header(std::string_view name);
 
 // The fields of one parsed message, in arrival order. clear() keeps the capacity, so a connection that reuses its
 // HeaderList stops allocating after its first requests.

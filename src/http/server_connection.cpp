@@ -15,20 +15,6 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kBodyWindow = 64 * 1024;
 
-bool is_framing_header(std::string_view name) {
-  // The server owns the framing; a proxy copying upstream headers must not be able to desynchronise it.
-  switch (name.size()) {
-    case 10:
-      return iequals(name, "connection") || iequals(name, "keep-alive");
-    case 14:
-      return iequals(name, "content-length");
-    case 17:
-      return iequals(name, "transfer-encoding");
-    default:
-      return false;
-  }
-}
-
 void append_uint(std::string& out, uint64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
