@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include <fmt/format.h>
 #include <boost/asio/steady_timer.hpp>
 
 namespace kthena::router {
