@@ -295,7 +295,7 @@ std::shared_ptr<ClientConnection> Client::take_idle(const Endpoint& endpoint) {
   auto it = idle_.find(std::string_view(endpoint.key()));
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
-  Clock::time_point oldest = Clock::now() - options_.idle_ttl;
+  CoarseClock::time_point oldest = CoarseClock::now() - options_.idle_ttl;
   while (!list.empty()) {
     std::shared_ptr<ClientConnection> c = std::move(list.back());
     list.pop_back();
@@ -307,7 +307,7 @@ std::shared_ptr<ClientConnection> Client::take_idle(const Endpoint& endpoint) {
 
 void Client::put_idle(std::shared_ptr<ClientConnection> connection) {
   auto& list = idle_[connection->key_];
-  connection->last_used_ = Clock::now();
+  connection->last_used_ = CoarseClock::now();
   if (list.size() >= options_.max_idle_per_endpoint) {
     list.front()->transport_.close();
     list.erase(list.begin());

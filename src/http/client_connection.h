@@ -43,7 +43,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   bool body_done_ = true;
   bool reusable_ = false;
   bool timed_out_ = false;
-  Clock::time_point last_used_ = Clock::now();
+  CoarseClock::time_point last_used_ = CoarseClock::now();
   std::string out_;
 };
 

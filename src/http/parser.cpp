@@ -9,42 +9,31 @@ namespace {
 
 constexpr size_t kMaxChunkLine = 4096;
 
-bool is_tchar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
+// Character classes as tables: the field parser tests every byte of a head once.
+struct CharClasses {
+  bool tchar[256] = {};  // RFC 9110 token characters
+  bool value[256] = {};  // field-value characters: visible, SP, HTAB and obs-text, no other controls
+  constexpr CharClasses() {
+    for (int c = 0; c < 256; ++c) {
+      tchar[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      value[c] = (c >= 0x20 && c != 0x7f) || c == '\t';
+    }
+    for (char c : std::string_view("!#$%&'*+-.^_`|~")) tchar[static_cast<unsigned char>(c)] = true;
   }
-}
+};
+constexpr CharClasses kChars;
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
-    if (!is_tchar(c)) return false;
+    if (!kChars.tchar[c]) return false;
   }
   return true;
 }
 
-// Field values may hold visible characters, SP, HTAB and obs-text, never other controls.
 bool is_field_value(std::string_view s) {
   for (unsigned char c : s) {
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    if (!kChars.value[c]) return false;
   }
   return true;
 }
@@ -128,6 +117,28 @@ bool parse_uint(std::string_view s, uint64_t& out) {
   return true;
 }
 
+// One field line of the common shape, read in a single pass: a token name, ':', a value of field-value characters,
+// CRLF or LF. Returns the bytes the line takes (with its ending), or 0 for anything else (the blank line that ends
+// the head, or a line to reject), which the careful path below then reads and explains.
+size_t fast_field_line(std::string_view rest, std::string_view& name, std::string_view& value) {
+  const char* p = rest.data();
+  size_t n = rest.size();
+  size_t i = 0;
+  while (i < n && kChars.tchar[static_cast<unsigned char>(p[i])]) ++i;
+  if (i == 0 || i == n || p[i] != ':') return 0;
+  name = std::string_view(p, i);
+  ++i;
+  while (i < n && (p[i] == ' ' || p[i] == '\t')) ++i;
+  size_t value_start = i;
+  while (i < n && kChars.value[static_cast<unsigned char>(p[i])]) ++i;
+  size_t value_end = i;
+  if (i < n && p[i] == '\r') ++i;
+  if (i == n || p[i] != '\n') return 0;
+  while (value_end > value_start && (p[value_end - 1] == ' ' || p[value_end - 1] == '\t')) --value_end;
+  value = std::string_view(p + value_start, value_end - value_start);
+  return i + 1;
+}
+
 // Parses the field lines of a head, and derives the body framing shared by requests and responses.
 bool parse_fields(std::string_view rest, HeaderList& headers, int version_minor, BodyKind& body,
                   uint64_t& content_length, bool& keep_alive, ParseError& error) {
@@ -138,33 +149,9 @@ bool parse_fields(std::string_view rest, HeaderList& headers, int version_minor,
   bool chunked = false;
   bool close = false;
   bool keep_alive_token = false;
-  for (int line_no = 2; !rest.empty(); ++line_no) {
-    if (!next_line(rest, line)) {
-      error = {400, fmt::format("line {}: bare CR in a header field", line_no)};
-      return false;
-    }
-    if (line.empty()) break;
-    if (line.front() == ' ' || line.front() == '\t') {
-      error = {400, fmt::format("line {}: obsolete line folding is not accepted", line_no)};
-      return false;
-    }
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
-      error = {400, fmt::format("line {}: header field without ':'", line_no)};
-      return false;
-    }
-    std::string_view name = line.substr(0, colon);
-    if (!is_token(name)) {
-      error = {400, fmt::format("line {}: invalid header field name \"{}\"", line_no, name)};
-      return false;
-    }
-    std::string_view value = trim_ows(line.substr(colon + 1));
-    if (!is_field_value(value)) {
-      error = {400, fmt::format("line {}: control character in the value of {}", line_no, name)};
-      return false;
-    }
-    headers.add(name, value);
-    if (iequals(name, "content-length")) {
+  // The fields that frame the message, told apart by length first: most fields are none of them.
+  auto framing = [&](std::string_view name, std::string_view value, int line_no) {
+    if (name.size() == 14 && iequals(name, "content-length")) {
       if (has_content_length && value != content_length_value) {
         error = {400, fmt::format("line {}: conflicting Content-Length values", line_no)};
         return false;
@@ -175,7 +162,7 @@ bool parse_fields(std::string_view rest, HeaderList& headers, int version_minor,
       }
       has_content_length = true;
       content_length_value = value;
-    } else if (iequals(name, "transfer-encoding")) {
+    } else if (name.size() == 17 && iequals(name, "transfer-encoding")) {
       has_transfer_encoding = true;
       // Only "chunked" alone is supported; a coding we cannot decode must not be passed off as the body.
       std::string_view v = value;
@@ -192,10 +179,47 @@ bool parse_fields(std::string_view rest, HeaderList& headers, int version_minor,
         if (comma == std::string_view::npos) break;
         v.remove_prefix(comma + 1);
       }
-    } else if (iequals(name, "connection")) {
+    } else if (name.size() == 10 && iequals(name, "connection")) {
       if (has_token(value, "close")) close = true;
       if (has_token(value, "keep-alive")) keep_alive_token = true;
     }
+    return true;
+  };
+  for (int line_no = 2; !rest.empty(); ++line_no) {
+    std::string_view name;
+    std::string_view value;
+    if (size_t taken = fast_field_line(rest, name, value); taken != 0) {
+      rest.remove_prefix(taken);
+      headers.add(name, value);
+      if (!framing(name, value, line_no)) return false;
+      continue;
+    }
+    if (!next_line(rest, line)) {
+      error = {400, fmt::format("line {}: bare CR in a header field", line_no)};
+      return false;
+    }
+    if (line.empty()) break;
+    if (line.front() == ' ' || line.front() == '\t') {
+      error = {400, fmt::format("line {}: obsolete line folding is not accepted", line_no)};
+      return false;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      error = {400, fmt::format("line {}: header field without ':'", line_no)};
+      return false;
+    }
+    name = line.substr(0, colon);
+    if (!is_token(name)) {
+      error = {400, fmt::format("line {}: invalid header field name \"{}\"", line_no, name)};
+      return false;
+    }
+    value = trim_ows(line.substr(colon + 1));
+    if (!is_field_value(value)) {
+      error = {400, fmt::format("line {}: control character in the value of {}", line_no, name)};
+      return false;
+    }
+    headers.add(name, value);
+    if (!framing(name, value, line_no)) return false;
   }
   if (has_transfer_encoding && has_content_length) {
     error = {400, "both Content-Length and Transfer-Encoding are present"};

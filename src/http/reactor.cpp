@@ -69,7 +69,7 @@ void Reactor::stop_sweeping() {
 
 void Reactor::sweep() {
   if (!sweeping_) return;
-  Clock::time_point now = Clock::now();
+  CoarseClock::time_point now = CoarseClock::now();
   // on_deadline() may destroy other entries (closing a socket resumes nothing synchronously, but be safe): collect
   // first, then fire.
   std::vector<Deadline*> due;

@@ -21,6 +21,7 @@
 #include <boost/intrusive/list.hpp>
 
 #include "http/asio.h"
+#include "http/coarse_clock.h"
 
 namespace kthena::http {
 
@@ -31,14 +32,14 @@ using Clock = std::chrono::steady_clock;
 class Deadline : public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
  public:
   virtual ~Deadline() = default;
-  void set_deadline(Clock::time_point at) { deadline_ = at; }
-  void clear_deadline() { deadline_ = Clock::time_point::max(); }
-  Clock::time_point deadline() const { return deadline_; }
+  void set_deadline(CoarseClock::time_point at) { deadline_ = at; }
+  void clear_deadline() { deadline_ = CoarseClock::time_point::max(); }
+  CoarseClock::time_point deadline() const { return deadline_; }
   // Called on the reactor thread once the deadline has passed; the deadline is cleared first.
   virtual void on_deadline() = 0;
 
  private:
-  Clock::time_point deadline_ = Clock::time_point::max();
+  CoarseClock::time_point deadline_ = CoarseClock::time_point::max();
 };
 
 struct DeferredTag;

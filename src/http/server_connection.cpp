@@ -55,7 +55,7 @@ asio::awaitable<void> ServerConnection::linger() {
   error_code ec;
   transport_.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) co_return;
-  set_deadline(Clock::now() + std::chrono::seconds(1));
+  set_deadline(CoarseClock::now() + std::chrono::seconds(1));
   char sink[4096];
   for (size_t total = 0; total < 256 * 1024;) {
     auto [rec, n] = co_await transport_.socket().async_read_some(asio::buffer(sink), kAwaitTuple);
@@ -75,13 +75,13 @@ void ServerConnection::drain() {
 }
 
 void ServerConnection::io_deadline() {
-  set_deadline(Clock::now() + state_->options.io_timeout);
+  set_deadline(CoarseClock::now() + state_->options.io_timeout);
 }
 
 asio::awaitable<void> ServerConnection::serve() {
   const ServerOptions& options = state_->options;
   if (transport_.is_tls()) {
-    set_deadline(Clock::now() + options.header_timeout);
+    set_deadline(CoarseClock::now() + options.header_timeout);
     error_code ec = std::get<0>(co_await transport_.handshake(asio::ssl::stream_base::server));
     if (ec) co_return;
   }
@@ -128,7 +128,7 @@ asio::awaitable<bool> ServerConnection::read_head(size_t& head_size) {
   size_t scanned = 0;
   ParseError error;
   idle_ = buffer_.empty();
-  set_deadline(Clock::now() + (idle_ ? options.idle_timeout : options.header_timeout));
+  set_deadline(CoarseClock::now() + (idle_ ? options.idle_timeout : options.header_timeout));
   for (;;) {
     if (!buffer_.empty()) {
       ParseStatus st = parse_request_head(buffer_.data(), options.max_header_size, scanned, head_, head_size, error);
@@ -149,7 +149,7 @@ asio::awaitable<bool> ServerConnection::read_head(size_t& head_size) {
     buffer_.commit(n);
     if (idle_) {
       idle_ = false;
-      set_deadline(Clock::now() + options.header_timeout);
+      set_deadline(CoarseClock::now() + options.header_timeout);
     }
   }
 }

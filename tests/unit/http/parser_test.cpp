@@ -46,6 +46,54 @@ TEST(ParserTest, ErrorsNameTheLine) {
   EXPECT_EQ(error.message, "line 3: invalid header field name \"B c\"");
 }
 
+// Field lines are read by a one-pass reader when they have the common shape and by a careful one otherwise; both
+// must agree on values and on what they reject.
+TEST(ParserTest, FieldValuesAreTrimmedAlikeWhateverTheLineShape) {
+  RequestHead head;
+  size_t scanned = 0, size = 0;
+  ParseError error;
+  std::string wire =
+      "GET / HTTP/1.1\r\nA:1\r\nB: \t two words \t\r\nC:\r\nD: \xe2\x9c\x93 obs-text\nE:\t\t\r\nF: x\n\r\n";
+  ASSERT_EQ(parse_request_head(wire, 4096, scanned, head, size, error), ParseStatus::kComplete) << error.message;
+  EXPECT_EQ(head.headers.get("a"), "1");
+  EXPECT_EQ(head.headers.get("b"), "two words");
+  EXPECT_TRUE(head.headers.has("c"));
+  EXPECT_EQ(head.headers.get("c"), "");
+  EXPECT_EQ(head.headers.get("d"), "\xe2\x9c\x93 obs-text");
+  EXPECT_EQ(head.headers.get("e"), "");
+  EXPECT_EQ(head.headers.get("f"), "x");
+  EXPECT_EQ(head.headers.size(), 6u);
+}
+
+TEST(ParserTest, EveryFieldLineErrorNamesItsLine) {
+  struct Case {
+    std::string fields;
+    int status;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"A: 1\r\nB: x\ry\r\n", 400, "line 3: bare CR in a header field"},
+      {"A: 1\r\nB: x\x01y\r\n", 400, "line 3: control character in the value of B"},
+      {"A: 1\r\nB: x\x7fy\r\n", 400, "line 3: control character in the value of B"},
+      {"A: 1\r\n folded\r\n", 400, "line 3: obsolete line folding is not accepted"},
+      {"A: 1\r\nno colon\r\n", 400, "line 3: header field without ':'"},
+      {"A: 1\r\n: empty name\r\n", 400, "line 3: invalid header field name \"\""},
+      {"A : 1\r\n", 400, "line 2: invalid header field name \"A \""},
+      {"Content-Length: 1\r\ncontent-length: 2\r\n", 400, "line 3: conflicting Content-Length values"},
+      {"Content-Length: 1x\r\n", 400, "line 2: invalid Content-Length \"1x\""},
+      {"Transfer-Encoding: gzip\r\n", 501, "line 2: unsupported transfer coding \"gzip\""},
+  };
+  for (const Case& c : cases) {
+    RequestHead head;
+    size_t scanned = 0, size = 0;
+    ParseError error;
+    std::string wire = "POST / HTTP/1.1\r\n" + c.fields + "\r\n";
+    ASSERT_EQ(parse_request_head(wire, 4096, scanned, head, size, error), ParseStatus::kError) << c.message;
+    EXPECT_EQ(error.status, c.status) << c.message;
+    EXPECT_EQ(error.message, c.message);
+  }
+}
+
 TEST(ParserTest, ResponseFraming) {
   ResponseHead head;
   size_t scanned = 0, size = 0;
