@@ -2,7 +2,9 @@
 # The router against nginx on the toolchain baseline's loopback layout A (docs/benchmarks.md, "Router"):
 #   backend: nginx (one worker) answering a 58-byte JSON, on CPU 0 with the load generator;
 #   proxy under test on CPU 1: kthena router (one worker thread, model-aware routing with upstream's default
-#   plugins, access log off) or nginx (one worker, keep-alive upstream pool); and the backend directly;
+#   plugins, access log off) or nginx (one worker, keep-alive upstream pool) or the floor proxy (bench/floor_proxy.cpp:
+#   the same four system calls per request and no other work, the kernel's floor for one hop); and the backend
+#   directly;
 #   load: wrk -t1 -c64 (throughput) and -c1 (added latency), pinned to CPU 0, keep-alive.
 # The 1-connection rows are also taken with the proxy moved onto CPU 0 ("one core"): on a VM, each of the two extra
 # cross-core wake-ups a proxy on its own core causes costs tens of microseconds, whatever the proxy does; on one
@@ -21,7 +23,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-backend=28181; nginx_proxy=28182; router=28183
+backend=28181; nginx_proxy=28182; router=28183; floor=28184
 mkdir -p "$work"/{backend,proxy}/tmp
 nginx_conf() {  # dir port location
   cat <<NGINX
@@ -60,6 +62,7 @@ taskset -c 0 nginx -c "$work/backend/nginx.conf" -p "$work/backend" & pids+=($!)
 taskset -c 1 nginx -c "$work/proxy/nginx.conf" -p "$work/proxy" & pids+=($!)
 ACCESS_LOG_ENABLED=false taskset -c 1 "$kthena" --log-level warn router --static "$work/static.yaml" \
   --listen 127.0.0.1:$router --metrics-listen "" --debug-listen "" --threads 1 & router_pid=$!; pids+=($router_pid)
+taskset -c 1 "$(dirname "$kthena")/floor_proxy" $floor $backend & floor_pid=$!; pids+=($floor_pid)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$router/readyz" >/dev/null && break; sleep 0.05; done
 sleep 0.5
 nginx_worker=$(pgrep -P "$(cat "$work/proxy/nginx.pid")" | head -1)
@@ -91,8 +94,8 @@ once() {
     /requests in/ {reqs=$1} /Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2}
     END {cpu = reqs > 0 && t > 0 ? t / hz * 1e6 / reqs : 0; printf "%-28s %10s req/s  p50 %8s  p99 %8s  cpu/req %5.1f us\n", name, rps, p50, p99, cpu}'
 }
-# scenario BODY CONNECTIONS: direct, nginx and the router in turn, `runs` rounds, so that a drift of the machine
-# (another VM on the host) hits the three alike; prints each one's median-req/s run.
+# scenario BODY CONNECTIONS: direct, nginx, the router and the floor proxy in turn, `runs` rounds, so that a drift of
+# the machine (another VM on the host) hits them alike; prints each one's median-req/s run.
 scenario() {
   local body=$1 conns=$2 i
   rm -f "$work"/res.*
@@ -100,8 +103,9 @@ scenario() {
     once "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" "$body" "$conns" "" >>"$work/res.1"
     once "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" "$body" "$conns" "$nginx_worker" >>"$work/res.2"
     once "kthena router" "http://127.0.0.1:$router/v1/chat/completions" "$body" "$conns" "$router_pid" >>"$work/res.3"
+    once "floor proxy (no routing)" "http://127.0.0.1:$floor/v1/chat/completions" "$body" "$conns" "$floor_pid" >>"$work/res.4"
   done
-  for i in 1 2 3; do
+  for i in 1 2 3 4; do
     awk '{for (f = 2; f <= NF; f++) if ($f == "req/s") print $(f - 1) "\t" $0}' "$work/res.$i" | sort -n |
       awk -v runs="$runs" 'NR == int((runs + 1) / 2)' | cut -f2-
   done
@@ -112,9 +116,9 @@ scenario small 64
 echo "== small requests, 1 connection (added latency = p50 - direct p50)"
 scenario small 1
 echo "== small requests, 1 connection, one core (the proxies moved to CPU 0 with wrk and the backend)"
-taskset -a -p -c 0 "$router_pid" >/dev/null; taskset -p -c 0 "$nginx_worker" >/dev/null
+taskset -a -p -c 0 "$router_pid" >/dev/null; taskset -p -c 0 "$nginx_worker" >/dev/null; taskset -p -c 0 "$floor_pid" >/dev/null
 scenario small 1
-taskset -a -p -c 1 "$router_pid" >/dev/null; taskset -p -c 1 "$nginx_worker" >/dev/null
+taskset -a -p -c 1 "$router_pid" >/dev/null; taskset -p -c 1 "$nginx_worker" >/dev/null; taskset -p -c 1 "$floor_pid" >/dev/null
 echo "== 220 KB prompts, 16 connections"
 scenario large 16
 echo "== 220 KB prompts, 1 connection"
