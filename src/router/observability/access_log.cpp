@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -45,8 +47,13 @@ Result<std::shared_ptr<AccessLogSink>> AccessLogSink::open(const AccessLogSettin
   return std::make_shared<AccessLogSink>(fd, true, settings.json);
 }
 
-AccessLogSink::AccessLogSink(int fd, bool owned, bool json, size_t max_queued)
-    : fd_(fd), owned_(owned), json_(json), max_queued_(max_queued), writer_([this](std::stop_token st) { run(st); }) {}
+AccessLogSink::AccessLogSink(int fd, bool owned, bool json, size_t max_queued, std::chrono::milliseconds shutdown_grace)
+    : fd_(fd),
+      owned_(owned),
+      json_(json),
+      max_queued_(max_queued),
+      shutdown_grace_(shutdown_grace),
+      writer_([this](std::stop_token st) { run(st); }) {}
 
 AccessLogSink::~AccessLogSink() {
   writer_.request_stop();
@@ -83,13 +90,37 @@ void AccessLogSink::run(std::stop_token stop) {
       batch.swap(queued_);
       queued_.clear();
     }
-    write_out(batch);
+    bool written = write_out(batch, stop);
     batch.clear();
+    if (!written) {
+      // Stopping, and the output took nothing for the whole grace: the rest is dropped too.
+      std::lock_guard lock(mutex_);
+      dropped_.fetch_add(static_cast<uint64_t>(std::count(queued_.begin(), queued_.end(), '\n')),
+                         std::memory_order_relaxed);
+      queued_.clear();
+      return;
+    }
   }
 }
 
-void AccessLogSink::write_out(std::string_view lines) {
+bool AccessLogSink::write_out(std::string_view lines, const std::stop_token& stop) {
+  // The output is waited on in slices, so that a stop is noticed while it takes nothing (a stuck collector); after
+  // the stop it gets `shutdown_grace_` to drain, and the process can exit even if it never does.
+  std::optional<std::chrono::steady_clock::time_point> give_up;
   while (!lines.empty()) {
+    pollfd p{fd_, POLLOUT, 0};
+    int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      if (!stop.stop_requested()) continue;
+      auto now = std::chrono::steady_clock::now();
+      if (!give_up) give_up = now + shutdown_grace_;
+      if (now < *give_up) continue;
+      dropped_.fetch_add(static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')),
+                         std::memory_order_relaxed);
+      return false;
+    }
+    // Ready, or poll failed: a write of at most PIPE_BUF into a pipe with room does not block; errors surface below.
     size_t take = lines.size();
     if (take > PIPE_BUF) {
       size_t cut = lines.rfind('\n', PIPE_BUF - 1);
@@ -97,11 +128,12 @@ void AccessLogSink::write_out(std::string_view lines) {
     }
     ssize_t n = ::write(fd_, lines.data(), take);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // a full disk or closed pipe must not stop serving
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return true;  // a full disk or closed pipe must not stop serving
     }
     lines.remove_prefix(static_cast<size_t>(n));
   }
+  return true;
 }
 
 }  // namespace kthena::router

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -35,10 +36,13 @@ struct AccessLogSettings {
 class AccessLogSink {
  public:
   static constexpr size_t kDefaultMaxQueued = 16 * 1024 * 1024;
+  // How long the destructor lets an output that takes nothing drain before the remaining lines are dropped.
+  static constexpr std::chrono::milliseconds kDefaultShutdownGrace{2000};
 
   static Result<std::shared_ptr<AccessLogSink>> open(const AccessLogSettings& settings);
   // Writes to `fd`, closing it on destruction when `owned`. Prefer open().
-  AccessLogSink(int fd, bool owned, bool json, size_t max_queued = kDefaultMaxQueued);
+  AccessLogSink(int fd, bool owned, bool json, size_t max_queued = kDefaultMaxQueued,
+                std::chrono::milliseconds shutdown_grace = kDefaultShutdownGrace);
   ~AccessLogSink();
   AccessLogSink(const AccessLogSink&) = delete;
   AccessLogSink& operator=(const AccessLogSink&) = delete;
@@ -50,12 +54,14 @@ class AccessLogSink {
 
  private:
   void run(std::stop_token stop);
-  void write_out(std::string_view lines);
+  // False when the output took nothing for the shutdown grace after a stop: what is left is dropped.
+  bool write_out(std::string_view lines, const std::stop_token& stop);
 
   int fd_;
   bool owned_;
   bool json_;
   size_t max_queued_;
+  std::chrono::milliseconds shutdown_grace_;
   std::mutex mutex_;
   std::condition_variable_any wake_;
   std::string queued_;  // guarded by mutex_

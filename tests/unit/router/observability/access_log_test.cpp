@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -79,6 +80,28 @@ TEST(AccessLogSink, AStuckReaderNeverBlocksWritersAndOverflowIsCounted) {
   for (size_t at = 0; at < got.size(); at += 100) {
     ASSERT_TRUE(got.compare(at, 5, "line ") == 0 && got[at + 99] == '\n') << at;
   }
+}
+
+// A collector that never reads again must not hold the router's shutdown: the sink gives the output its grace, then
+// drops what is left and returns.
+TEST(AccessLogSink, AnOutputStuckAtShutdownDelaysItOnlyByTheGrace) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  PipeReader reader(fds[0]);
+  auto sink = std::make_unique<AccessLogSink>(fds[1], true, false, 1024 * 1024, std::chrono::milliseconds(300));
+  for (int i = 0; i < 5000; ++i) sink->write(line(i));          // 500 KB: the pipe holds 64 KiB, the rest stays queued
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the pipe is full by now
+  EXPECT_EQ(sink->dropped_lines(), 0u);
+  auto start = std::chrono::steady_clock::now();
+  sink.reset();
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::seconds(2));
+  reader.start();
+  const std::string& got = reader.finish();
+  EXPECT_EQ(got.size() % 100, 0u);
+  EXPECT_LT(got.size() / 100, 5000u);
+  EXPECT_GT(got.size(), 0u);
 }
 
 }  // namespace
