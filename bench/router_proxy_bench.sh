@@ -11,11 +11,13 @@
 # core the added latency is the proxy's own work and its two extra context switches.
 # Scenarios: small chat requests; 220 KB prompts (prefix-cache scoring on). CPU per request of the proxy process is
 # its utime+stime over the run divided by the requests it served.
-#   bench/router_proxy_bench.sh [build-dir] [seconds] [runs]
+# With a fourth argument, the router of that build (`make release`: profile-guided) runs beside the regular one.
+#   bench/router_proxy_bench.sh [build-dir] [seconds] [runs] [pgo-build-dir]
 set -euo pipefail
 build="${1:-build}"
 secs="${2:-10}"
 runs="${3:-3}"
+pgo_build="${4:-}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 case "$build" in /*) kthena="$build/bin/kthena" ;; *) kthena="$root/$build/bin/kthena" ;; esac
 work="$(mktemp -d)"
@@ -23,7 +25,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-backend=28181; nginx_proxy=28182; router=28183; floor=28184
+backend=28181; nginx_proxy=28182; router=28183; floor=28184; pgo_router=28185
 mkdir -p "$work"/{backend,proxy}/tmp
 nginx_conf() {  # dir port location
   cat <<NGINX
@@ -63,7 +65,15 @@ taskset -c 1 nginx -c "$work/proxy/nginx.conf" -p "$work/proxy" & pids+=($!)
 ACCESS_LOG_ENABLED=false taskset -c 1 "$kthena" --log-level warn router --static "$work/static.yaml" \
   --listen 127.0.0.1:$router --metrics-listen "" --debug-listen "" --threads 1 & router_pid=$!; pids+=($router_pid)
 taskset -c 1 "$(dirname "$kthena")/floor_proxy" $floor $backend & floor_pid=$!; pids+=($floor_pid)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$router/readyz" >/dev/null && break; sleep 0.05; done
+pgo_pid=""
+if [ -n "$pgo_build" ]; then
+  case "$pgo_build" in /*) pgo_kthena="$pgo_build/bin/kthena" ;; *) pgo_kthena="$root/$pgo_build/bin/kthena" ;; esac
+  ACCESS_LOG_ENABLED=false taskset -c 1 "$pgo_kthena" --log-level warn router --static "$work/static.yaml" \
+    --listen 127.0.0.1:$pgo_router --metrics-listen "" --debug-listen "" --threads 1 & pgo_pid=$!; pids+=($pgo_pid)
+fi
+for port in $router ${pgo_pid:+$pgo_router}; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.05; done
+done
 sleep 0.5
 nginx_worker=$(pgrep -P "$(cat "$work/proxy/nginx.pid")" | head -1)
 
@@ -104,8 +114,12 @@ scenario() {
     once "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" "$body" "$conns" "$nginx_worker" >>"$work/res.2"
     once "kthena router" "http://127.0.0.1:$router/v1/chat/completions" "$body" "$conns" "$router_pid" >>"$work/res.3"
     once "floor proxy (no routing)" "http://127.0.0.1:$floor/v1/chat/completions" "$body" "$conns" "$floor_pid" >>"$work/res.4"
+    if [ -n "$pgo_pid" ]; then
+      once "kthena router (PGO build)" "http://127.0.0.1:$pgo_router/v1/chat/completions" "$body" "$conns" "$pgo_pid" \
+        >>"$work/res.5"
+    fi
   done
-  for i in 1 2 3 4; do
+  for i in 1 2 3 4 ${pgo_pid:+5}; do
     awk '{for (f = 2; f <= NF; f++) if ($f == "req/s") print $(f - 1) "\t" $0}' "$work/res.$i" | sort -n |
       awk -v runs="$runs" 'NR == int((runs + 1) / 2)' | cut -f2-
   done
@@ -117,8 +131,10 @@ echo "== small requests, 1 connection (added latency = p50 - direct p50)"
 scenario small 1
 echo "== small requests, 1 connection, one core (the proxies moved to CPU 0 with wrk and the backend)"
 taskset -a -p -c 0 "$router_pid" >/dev/null; taskset -p -c 0 "$nginx_worker" >/dev/null; taskset -p -c 0 "$floor_pid" >/dev/null
+[ -z "$pgo_pid" ] || taskset -a -p -c 0 "$pgo_pid" >/dev/null
 scenario small 1
 taskset -a -p -c 1 "$router_pid" >/dev/null; taskset -p -c 1 "$nginx_worker" >/dev/null; taskset -p -c 1 "$floor_pid" >/dev/null
+[ -z "$pgo_pid" ] || taskset -a -p -c 1 "$pgo_pid" >/dev/null
 echo "== 220 KB prompts, 16 connections"
 scenario large 16
 echo "== 220 KB prompts, 1 connection"
