@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/assert.h"
 #include "common/log.h"
 
 namespace kthena::router {
@@ -32,15 +33,24 @@ void PrefixIndex::wake() {
   pending_.notify_one();
 }
 
-void PrefixIndex::record(uint32_t pod, std::string model, std::span<const uint64_t> hashes) {
-  if (hashes.empty()) return;
+uint64_t PrefixIndex::record(uint32_t pod, std::string model, std::span<const uint64_t> hashes, uint32_t reader_slot) {
+  if (hashes.empty()) return 0;
   Op op;
   op.kind = Op::Kind::kRecord;
   op.pod = pod;
   op.model = std::move(model);
   op.hashes.assign(hashes.begin(), hashes.end());
+  if (reader_slot != kUntracked) {
+    KTHENA_ASSERT(reader_slot < submitted_.size(), "reader slot out of range");
+    op.slot = reader_slot;
+    // Only the slot's own thread numbers its records: no read-modify-write is shared between threads.
+    op.seq = submitted_[reader_slot].value.load(std::memory_order_relaxed) + 1;
+    submitted_[reader_slot].value.store(op.seq, std::memory_order_relaxed);
+  }
+  uint64_t seq = op.seq;
   queue_.push(std::move(op));
   wake();
+  return seq;
 }
 
 void PrefixIndex::remove_pod(uint32_t pod) {
@@ -130,6 +140,7 @@ void PrefixIndex::write_batches(const std::stop_token& stop) {
         tickets_.push_back(op->flush_ticket);
       } else {
         apply(*op, changes_);
+        if (op->slot != kUntracked) acks_.emplace_back(op->slot, op->seq);
       }
     }
     if (!changes_.empty()) {
@@ -149,6 +160,9 @@ void PrefixIndex::write_batches(const std::stop_token& stop) {
       });
       changes_.clear();
     }
+    // After the map: a slot that sees its record applied finds it in the map. Each slot's records arrive in order.
+    for (auto [slot, seq] : acks_) applied_[slot].value.store(seq, std::memory_order_release);
+    acks_.clear();
     if (!tickets_.empty()) {
       flushed_.store(*std::max_element(tickets_.begin(), tickets_.end()), std::memory_order_release);
       flushed_.notify_all();

@@ -3,9 +3,12 @@
 // what they learn after a success is queued to one writer thread, so the request path never waits for the index.
 // The writer applies what is queued in batches: at once after a quiet spell, then at most every `batch_interval`
 // under load, so a busy router pays a thread wake-up per batch rather than per request. A block learnt by one
-// request is therefore visible to others within about one interval (2 ms by default).
+// request is therefore visible to other threads within about one interval (2 ms by default); the recording thread
+// itself can tell which of its records are not applied yet (record()'s sequence number, applied()) and count them
+// meanwhile, as the prefix-cache plugin does.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -52,8 +55,16 @@ class PrefixIndex {
     });
   }
 
-  // Remembers that `pod` now holds `hashes` of `model` (refreshing their recency). Any thread; never blocks.
-  void record(uint32_t pod, std::string model, std::span<const uint64_t> hashes);
+  static constexpr uint32_t kUntracked = UINT32_MAX;
+
+  // Remembers that `pod` now holds `hashes` of `model` (refreshing their recency). Any thread; never blocks. With a
+  // `reader_slot` (one thread per slot, as in LeftRight), returns the record's sequence number in that slot, for
+  // applied(); else 0.
+  uint64_t record(uint32_t pod, std::string model, std::span<const uint64_t> hashes, uint32_t reader_slot = kUntracked);
+  // True once the record numbered `seq` in `reader_slot` is visible to readers. The slot's thread only.
+  bool applied(uint32_t reader_slot, uint64_t seq) const {
+    return applied_[reader_slot].value.load(std::memory_order_acquire) >= seq;
+  }
   // Forgets everything about `pod` (it was deleted). Not counted as evictions. Any thread; never blocks.
   void remove_pod(uint32_t pod);
 
@@ -75,6 +86,11 @@ class PrefixIndex {
     std::string model;
     std::vector<uint64_t> hashes;
     uint64_t flush_ticket = 0;
+    uint32_t slot = kUntracked;  // a tracked record: its slot and sequence number there
+    uint64_t seq = 0;
+  };
+  struct alignas(64) SlotCounter {
+    std::atomic<uint64_t> value{0};
   };
   // Writer-side bookkeeping: the LRU of each pod; front = most recent.
   struct PodLru {
@@ -97,9 +113,13 @@ class PrefixIndex {
   EvictionCallback on_evict_;
   LeftRight<Map> map_;
   MpscQueue<Op> queue_;
-  std::unordered_map<uint32_t, PodLru> lrus_;  // writer thread only
-  std::vector<Change> changes_;                // writer thread only: the batch's map changes
-  std::vector<uint64_t> tickets_;              // writer thread only: the batch's flush tickets
+  std::unordered_map<uint32_t, PodLru> lrus_;        // writer thread only
+  std::vector<Change> changes_;                      // writer thread only: the batch's map changes
+  std::vector<uint64_t> tickets_;                    // writer thread only: the batch's flush tickets
+  std::vector<std::pair<uint32_t, uint64_t>> acks_;  // writer thread only: the batch's tracked records (slot, seq)
+  // Per reader slot: records numbered (by the slot's thread) and records applied (published by the writer).
+  std::array<SlotCounter, LeftRight<Map>::kMaxReaders> submitted_;
+  std::array<SlotCounter, LeftRight<Map>::kMaxReaders> applied_;
   std::atomic<int64_t> entries_{0};
   std::atomic<uint64_t> failures_{0};
   std::chrono::microseconds batch_interval_;

@@ -1,5 +1,7 @@
 #include "router/scheduler/plugins/prefix_cache.h"
 
+#include <algorithm>
+
 #include "router/scheduler/prefix_hash.h"
 
 namespace kthena::router {
@@ -61,6 +63,26 @@ void PrefixCache::score(SchedulingContext& ctx, std::span<const Endpoint* const>
     }
     return true;
   });
+  // This thread's own records that the writer has not applied yet count as learnt, as upstream records
+  // synchronously: a worker's next request with the same prefix lands where the last one went.
+  for (SchedulingScratch::PendingPrefix& pending : scratch.pending_prefixes) {
+    if (pending.index != index_.get() || pending.slot != ctx.reader_slot) continue;
+    if (index_->applied(pending.slot, pending.seq)) {
+      pending.index = nullptr;
+      continue;
+    }
+    uint32_t pod = pending.pod;
+    if (pod >= scratch.stamp.size() || scratch.stamp[pod] != stamp) continue;
+    size_t common = 0;
+    size_t limit = std::min(pending.hashes.size(), hashes.size());
+    while (common < limit && pending.hashes[common] == hashes[common]) ++common;
+    if (common == 0) continue;
+    auto s = static_cast<int32_t>(static_cast<double>(common) / static_cast<double>(hashes.size()) * 100.0);
+    if (s == 0) s = -1;
+    int32_t& current = scores[static_cast<size_t>(scratch.position[pod])];
+    if (current == 0 || s > current) current = s;
+    longest = std::max(longest, common);
+  }
   for (int32_t& s : scores) {
     if (s < 0) s = 0;
   }
@@ -72,7 +94,19 @@ void PrefixCache::score(SchedulingContext& ctx, std::span<const Endpoint* const>
 void PrefixCache::on_success(const SchedulingContext& ctx, std::span<const Endpoint* const> endpoints) const {
   if (ctx.prefix_hashes.empty()) return;
   for (const Endpoint* e : endpoints) {
-    if (e != nullptr) index_->record(e->id(), std::string(ctx.model), ctx.prefix_hashes);
+    if (e == nullptr) continue;
+    if (ctx.scratch == nullptr) {
+      index_->record(e->id(), std::string(ctx.model), ctx.prefix_hashes);
+      continue;
+    }
+    SchedulingScratch& scratch = *ctx.scratch;
+    SchedulingScratch::PendingPrefix& pending =
+        scratch.pending_prefixes[scratch.pending_next++ % scratch.pending_prefixes.size()];
+    pending.seq = index_->record(e->id(), std::string(ctx.model), ctx.prefix_hashes, ctx.reader_slot);
+    pending.index = index_.get();
+    pending.slot = ctx.reader_slot;
+    pending.pod = e->id();
+    pending.hashes.assign(ctx.prefix_hashes.begin(), ctx.prefix_hashes.end());
   }
 }
 

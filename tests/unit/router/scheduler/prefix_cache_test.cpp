@@ -1,3 +1,6 @@
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "router/scheduler/plugins/prefix_cache.h"
@@ -100,6 +103,44 @@ TEST_F(PrefixCacheTest, LruEvictsTheOldestBlocks) {
   // Blocks are added last-to-first, so the first block is most recent and the last one was evicted.
   auto prefix = context("aaaabbbb");
   EXPECT_EQ(score(*created->score, prefix), (std::vector<int32_t>{100}));
+}
+
+// The index learns on a writer thread in batches; until a record is applied, the thread that made it still counts it,
+// so a worker's next request with the same prefix goes where its last one went (upstream records synchronously).
+TEST_F(PrefixCacheTest, AThreadSeesItsOwnRecordsBeforeTheWriterAppliesThem) {
+  // Under load the writer collects for a whole interval after a batch: 300 ms here, so that it provably lags.
+  index = std::make_shared<PrefixIndex>(50000, nullptr, std::chrono::milliseconds(300));
+  env.prefix_index = [this](size_t) { return index; };
+  for (int i = 0; i < 3; ++i) pods.add("p" + std::to_string(i));
+  auto created = PrefixCache::create(PluginArgs(Json{{"blockSizeToHash", 4}}, "args"), env);
+  ASSERT_TRUE(created);
+  const ScorePlugin& plugin = *created->score;
+
+  auto first = context("aaaabbbb");
+  score(plugin, first);
+  const Endpoint* p0[] = {pods.all()[0]};
+  plugin.on_success(first, p0);  // after a quiet spell the writer applies this at once, then collects for 300 ms
+  for (int i = 0; i < 1000 && !index->applied(0, 1); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(index->applied(0, 1));
+
+  auto second = context("ccccdddd");
+  score(plugin, second);
+  const Endpoint* p2[] = {pods.all()[2]};
+  plugin.on_success(second, p2);
+  ASSERT_FALSE(index->applied(0, 2)) << "the writer is still collecting";
+  auto again = context("ccccdddd");
+  EXPECT_EQ(score(plugin, again), (std::vector<int32_t>{0, 0, 100}));
+  auto half = context("ccccxxxx");
+  EXPECT_EQ(score(plugin, half), (std::vector<int32_t>{0, 0, 50}));
+  auto applied = context("aaaabbbb");
+  EXPECT_EQ(score(plugin, applied), (std::vector<int32_t>{100, 0, 0}));
+
+  // Another thread (its own scratch and reader slot) does not see it until the writer applies it.
+  SchedulingScratch other_scratch;
+  auto elsewhere = context("ccccdddd");
+  elsewhere.scratch = &other_scratch;
+  elsewhere.reader_slot = 1;
+  EXPECT_EQ(score(plugin, elsewhere), (std::vector<int32_t>{0, 0, 0}));
 }
 
 }  // namespace
