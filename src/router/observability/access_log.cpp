@@ -66,9 +66,7 @@ void AccessLogSink::write(std::string_view lines) {
   {
     std::lock_guard lock(mutex_);
     if (queued_.size() + lines.size() > max_queued_) {
-      uint64_t before = dropped_.fetch_add(static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')),
-                                           std::memory_order_relaxed);
-      if (before == 0) {
+      if (drop(lines) == 0) {
         spdlog::warn(
             "access log: its output does not keep up; lines are dropped from now on while it lags (counted "
             "in kthena_router_access_log_dropped_lines_total)");
@@ -95,12 +93,16 @@ void AccessLogSink::run(std::stop_token stop) {
     if (!written) {
       // Stopping, and the output took nothing for the whole grace: the rest is dropped too.
       std::lock_guard lock(mutex_);
-      dropped_.fetch_add(static_cast<uint64_t>(std::count(queued_.begin(), queued_.end(), '\n')),
-                         std::memory_order_relaxed);
+      drop(queued_);
       queued_.clear();
       return;
     }
   }
+}
+
+uint64_t AccessLogSink::drop(std::string_view lines) {
+  return dropped_.fetch_add(static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')),
+                            std::memory_order_relaxed);
 }
 
 bool AccessLogSink::write_out(std::string_view lines, const std::stop_token& stop) {
@@ -116,8 +118,7 @@ bool AccessLogSink::write_out(std::string_view lines, const std::stop_token& sto
       auto now = std::chrono::steady_clock::now();
       if (!give_up) give_up = now + shutdown_grace_;
       if (now < *give_up) continue;
-      dropped_.fetch_add(static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n')),
-                         std::memory_order_relaxed);
+      drop(lines);
       return false;
     }
     // Ready, or poll failed: a write of at most PIPE_BUF into a pipe with room does not block; errors surface below.

@@ -54,6 +54,8 @@ class AccessLogSink {
 
  private:
   void run(std::stop_token stop);
+  // Counts the lines of `lines` as dropped; returns the count before.
+  uint64_t drop(std::string_view lines);
   // False when the output took nothing for the shutdown grace after a stop: what is left is dropped.
   bool write_out(std::string_view lines, const std::stop_token& stop);
 

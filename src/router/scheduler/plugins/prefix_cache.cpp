@@ -48,6 +48,12 @@ void PrefixCache::score(SchedulingContext& ctx, std::span<const Endpoint* const>
     scratch.stamp[id] = stamp;
     scores[i] = 0;
   }
+  // A match of `blocks` leading blocks scores their share of the prompt, 0-100; a share that truncates to 0 is -1,
+  // so that the pod still counts as matched until the end.
+  auto match_score = [&hashes](size_t blocks) {
+    auto s = static_cast<int32_t>(static_cast<double>(blocks) / static_cast<double>(hashes.size()) * 100.0);
+    return s == 0 ? -1 : s;
+  };
   // From the longest prefix down: a pod first seen at block i matched i+1 blocks.
   size_t matched = 0;
   size_t longest = 0;
@@ -56,8 +62,7 @@ void PrefixCache::score(SchedulingContext& ctx, std::span<const Endpoint* const>
       if (pod >= scratch.stamp.size() || scratch.stamp[pod] != stamp) continue;
       int32_t& s = scores[static_cast<size_t>(scratch.position[pod])];
       if (s != 0) continue;
-      s = static_cast<int32_t>(static_cast<double>(i + 1) / static_cast<double>(hashes.size()) * 100.0);
-      if (s == 0) s = -1;  // matched, with a ratio that truncates to 0: remember it as taken
+      s = match_score(i + 1);
       longest = std::max(longest, i + 1);
       if (++matched >= args_.top_k) return false;
     }
@@ -77,8 +82,7 @@ void PrefixCache::score(SchedulingContext& ctx, std::span<const Endpoint* const>
     size_t limit = std::min(pending.hashes.size(), hashes.size());
     while (common < limit && pending.hashes[common] == hashes[common]) ++common;
     if (common == 0) continue;
-    auto s = static_cast<int32_t>(static_cast<double>(common) / static_cast<double>(hashes.size()) * 100.0);
-    if (s == 0) s = -1;
+    int32_t s = match_score(common);
     int32_t& current = scores[static_cast<size_t>(scratch.position[pod])];
     if (current == 0 || s > current) current = s;
     longest = std::max(longest, common);
