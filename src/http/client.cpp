@@ -246,6 +246,22 @@ asio::awaitable<Result<std::optional<std::string_view>>> ClientResponse::read_li
   }
 }
 
+std::optional<std::string_view> ClientResponse::buffered_body() {
+  if (!connection_ || !pending_.empty() || ended_) return std::nullopt;
+  ClientConnection& c = *connection_;
+  if (c.body_done_) return std::nullopt;
+  if (c.body_ == BodyKind::kNone) {
+    c.body_done_ = true;
+    return std::string_view();
+  }
+  if (c.body_ != BodyKind::kLength || c.buffer_.size() < c.remaining_) return std::nullopt;
+  std::string_view body = c.buffer_.data().substr(0, static_cast<size_t>(c.remaining_));
+  c.buffer_.consume(body.size());
+  c.remaining_ = 0;
+  c.body_done_ = true;
+  return body;
+}
+
 asio::awaitable<Result<std::string>> ClientResponse::read_all(size_t max_size) {
   std::string body(pending_);
   pending_ = {};

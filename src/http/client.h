@@ -68,6 +68,9 @@ class ClientResponse {
   asio::awaitable<Result<std::optional<std::string_view>>> read_line();
   // The rest of the body; kTooLarge past `max_size` bytes.
   asio::awaitable<Result<std::string>> read_all(size_t max_size = 64 * 1024 * 1024);
+  // The whole body without suspending or copying, when it arrived with the head and nothing of it was read yet
+  // (a Content-Length body, or none); nullopt otherwise. The view lasts as long as this response.
+  std::optional<std::string_view> buffered_body();
   // Drops the connection now (the body is abandoned).
   void abort();
 

@@ -24,6 +24,10 @@ asio::awaitable<Result<std::string_view>> Exchange::read_body() {
   return connection_.read_body();
 }
 
+std::optional<std::string_view> Exchange::buffered_body() {
+  return connection_.buffered_body();
+}
+
 asio::awaitable<Result<std::optional<std::string_view>>> Exchange::read_body_chunk() {
   return connection_.read_body_chunk();
 }

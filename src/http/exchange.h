@@ -43,6 +43,9 @@ class Exchange {
   // kTooLarge past the server's body limit, kBadRequest for a malformed chunked body, kIo when the client goes away.
   // After an error, return from the handler without responding: the server answers 413 or 400 and closes.
   asio::awaitable<Result<std::string_view>> read_body();
+  // The whole body without suspending, when it arrived with the head (the common case for small requests); nullopt
+  // otherwise, and then read_body() reads it. A request handler's fast path: it saves read_body()'s coroutine.
+  std::optional<std::string_view> buffered_body();
   // The next piece of the body as it arrives, or nullopt at its end. Do not mix with read_body().
   asio::awaitable<Result<std::optional<std::string_view>>> read_body_chunk();
 

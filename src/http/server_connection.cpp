@@ -224,6 +224,24 @@ asio::awaitable<Result<size_t>> ServerConnection::read_more(size_t want) {
   co_return n;
 }
 
+// The body stays in the read buffer, pinned behind the head, so that the handler's views into both stay valid.
+void ServerConnection::take_length_body(size_t n) {
+  body_view_ = buffer_.data().substr(0, n);
+  buffer_.consume(n);
+  buffer_.pin(buffer_.begin_offset());
+  body_state_ = BodyState::kDone;
+}
+
+std::optional<std::string_view> ServerConnection::buffered_body() {
+  if (body_state_ == BodyState::kDone) return body_view_;
+  if (body_state_ != BodyState::kPending || head_.body != BodyKind::kLength) return std::nullopt;
+  if (head_.expect_continue && !continue_sent_) return std::nullopt;
+  size_t n = static_cast<size_t>(head_.content_length);
+  if (buffer_.size() < n || buffer_.pinned() + n > buffer_limit_) return std::nullopt;
+  take_length_body(n);
+  return body_view_;
+}
+
 asio::awaitable<Result<std::string_view>> ServerConnection::read_body() {
   if (body_state_ == BodyState::kDone) co_return body_view_;
   if (body_state_ == BodyState::kFailed) co_return fail(ErrorCode::kBadRequest, body_error_, "body");
@@ -241,9 +259,8 @@ asio::awaitable<Result<std::string_view>> ServerConnection::read_body() {
         auto r = co_await read_more(n - buffer_.size());
         if (!r) co_return tl::unexpected(body_failed(400, r.error().message).error());
       }
-      body_view_ = buffer_.data().substr(0, n);
-      buffer_.consume(n);
-      buffer_.pin(buffer_.begin_offset());
+      take_length_body(n);
+      co_return body_view_;
     } else {
       body_storage_.assign(buffer_.data().substr(0, std::min(n, buffer_.size())));
       buffer_.consume(body_storage_.size());

@@ -60,6 +60,8 @@ class ServerConnection : public Deadline, public Deferred, public ServerListHook
   void end_request();
 
   asio::awaitable<Result<std::string_view>> read_body();
+  std::optional<std::string_view> buffered_body();
+  void take_length_body(size_t n);
   asio::awaitable<Result<std::optional<std::string_view>>> read_body_chunk();
   asio::awaitable<Result<void>> send_continue_if_expected();
   asio::awaitable<Result<size_t>> read_more(size_t want);

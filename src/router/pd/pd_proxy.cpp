@@ -48,7 +48,8 @@ struct PairOutcome {
 http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpoint& pod, std::string_view body) {
   InFlight in_flight(st, pod);
   SteadyClock::time_point start = SteadyClock::now();
-  auto response = co_await send_upstream(st, pod, body, std::nullopt);
+  http::ClientRequest request;
+  auto response = co_await send_upstream(st, pod, body, std::nullopt, request);
   if (!response) {
     phase_metric(st, Metric::kPrefillDuration, false, start);
     co_return fail(response.error());
@@ -64,11 +65,12 @@ http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpo
 }
 
 // Sends the decode body and forwards its answer; `answered` turns true once any of the answer reached the client.
-http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod, std::string_view body,
-                                          bool& answered) {
+http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod, const Endpoint& prefill_pod,
+                                          std::string_view body, bool& answered) {
   InFlight in_flight(st, pod);
   SteadyClock::time_point start = SteadyClock::now();
-  auto response = co_await send_upstream(st, pod, body, std::nullopt);
+  http::ClientRequest request;
+  auto response = co_await send_upstream(st, pod, body, std::nullopt, request);
   if (!response) {
     phase_metric(st, Metric::kDecodeDuration, false, start);
     co_return PairOutcome{false, response.error().message};
@@ -79,8 +81,9 @@ http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod,
     phase_metric(st, Metric::kDecodeDuration, false, start);
     co_return PairOutcome{false, fmt::format("decode answered {}", response->status())};
   }
+  const Endpoint* pair[] = {&pod, &prefill_pod};
   ForwardResult forwarded = co_await forward_response(st, *response, streaming_response(*response),
-                                                      SseUsageFilter::Mode::kDecode, st.injected_usage);
+                                                      SseUsageFilter::Mode::kDecode, st.injected_usage, pair);
   phase_metric(st, Metric::kDecodeDuration, forwarded.complete, start);
   // A 2xx head alone is not an answer: nothing reaches the client before the first body byte, so a decode pod that
   // breaks before it leaves the request free for the next pair.
@@ -94,10 +97,10 @@ http::asio::awaitable<PairOutcome> sequential(RequestState& st, const Endpoint& 
                                               bool& answered) {
   auto prefilled = co_await prefill(st, p, st.prefill_body);
   if (!prefilled) co_return PairOutcome{false, "prefill: " + prefilled.error().message};
-  if (!nixl) co_return co_await decode(st, d, st.upstream_view, answered);
+  if (!nixl) co_return co_await decode(st, d, p, st.upstream_view, answered);
   std::string params = kv_transfer_params_of(st.w.json(), *prefilled);
   std::string body = with_members(st.upstream_view, "\"kv_transfer_params\":" + params);
-  co_return co_await decode(st, d, body, answered);
+  co_return co_await decode(st, d, p, body, answered);
 }
 
 // SGLang: prefill and decode at once, paired by a fresh bootstrap room; the prefill's bootstrap server is on the
@@ -122,7 +125,7 @@ http::asio::awaitable<PairOutcome> concurrent(RequestState& st, const Endpoint& 
         prefill_done.cancel();
       }));
 
-  PairOutcome outcome = co_await decode(st, d, decode_body, answered);
+  PairOutcome outcome = co_await decode(st, d, p, decode_body, answered);
   bool leaving = cancelled(co_await boost::asio::this_coro::cancellation_state);
   if (!outcome.ok || leaving) cancel_prefill.emit(boost::asio::cancellation_type::terminal);
   // The prefill coroutine uses this frame: wait for it even if this request is being cancelled.
@@ -160,8 +163,6 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered, bool& suc
     }
     if (outcome.ok) {
       st.log.selected_pod.clear();  // upstream leaves it empty in PD mode
-      const Endpoint* pair[] = {d, p};
-      st.snap.scheduler->on_success(st.sched, pair);
       succeeded = true;
       break;
     }

@@ -36,7 +36,8 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered) {
     const Endpoint& pod = *st.picked.best[i % st.picked.best_count];
     InFlight in_flight(st, pod);
     st.log.upstream_attempts = static_cast<int>(i + 1);
-    auto response = co_await send_upstream(st, pod, st.upstream_view, timeout);
+    http::ClientRequest request;
+    auto response = co_await send_upstream(st, pod, st.upstream_view, timeout, request);
     if (!response) {
       spdlog::debug("request {}: pod {} failed: {}", st.request_id, pod.key, response.error().to_string());
       continue;
@@ -47,8 +48,9 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered) {
       continue;
     }
     st.log.selected_pod = pod.name();
-    ForwardResult forwarded =
-        co_await forward_response(st, *response, st.stream, SseUsageFilter::Mode::kAggregated, st.injected_usage);
+    const Endpoint* serving[] = {&pod};
+    ForwardResult forwarded = co_await forward_response(st, *response, st.stream, SseUsageFilter::Mode::kAggregated,
+                                                        st.injected_usage, serving);
     if (!st.ex.responded()) {
       // The pod failed before any of its answer reached the client: the next one gets the request.
       spdlog::debug("request {}: pod {} broke off before answering", st.request_id, pod.key);
@@ -56,8 +58,6 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered) {
       continue;
     }
     answered = true;
-    const Endpoint* chosen[] = {&pod};
-    st.snap.scheduler->on_success(st.sched, chosen);
     st.upstream_ended = SteadyClock::now();
     if (forwarded.usage.found) st.output_tokens = forwarded.usage.completion_tokens;
     co_return;

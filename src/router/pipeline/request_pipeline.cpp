@@ -86,58 +86,69 @@ http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
     co_await ex.respond(404, "text/plain", "404 page not found");
     co_return;
   }
+  // From here on one coroutine frame carries the request to the proxying step: the steps that never suspend are
+  // plain functions (a frame costs an allocation and a resumption through Asio's scheduler).
   auto snap = w.snapshot();
   PooledState state(pools_[index], ex, w, *snap);
+  RequestState& st = *state;
   w.metrics().add(Metric::kActiveRequests, {}, 1);
-  co_await inference(*state);
-  w.metrics().add(Metric::kActiveRequests, {}, -1);
-}
-
-http::asio::awaitable<void> RequestPipeline::inference(RequestState& st) {
-  http::Exchange& ex = st.ex;
-  st.log.start = std::chrono::system_clock::now();
-  st.log.method = std::string(ex.method());
-  st.path = std::string(ex.path());
-  st.log.path = st.path;
-  st.log.protocol = ex.request().version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
-  st.request_id = std::string(ex.header("x-request-id"));
-  if (st.request_id.empty()) st.request_id = uuid_v4(st.w.rng());
-
-  if (ex.method() == "GET" && (st.path == "/v1/models")) {
+  begin(st);
+  std::optional<std::string_view> body;
+  if (ex.method() == "GET" && st.path == "/v1/models") {
     st.status = 200;
     co_await ex.respond(200, "application/json", st.snap.models_json);
-    st.finish();
-    co_return;
+  } else {
+    body = ex.buffered_body();
+    if (!body) body = co_await read_body(st);
   }
-
-  if (co_await prepare(st)) {
-    if (st.server->pd) {
+  if (body) {
+    std::optional<Refusal> refused = prepare(st, *body);
+    if (!refused && st.snap.scheduler->kvcache() != nullptr) {
+      // The one step that suspends before scheduling: the prompt must outlive it, so it moves into the request.
+      co_await tokenize_for_kvcache(st, *st.snap.scheduler->kvcache());
+    }
+    if (!refused) refused = schedule(st);
+    if (refused) {
+      co_await st.fail(refused->status, refused->message, refused->log_type, refused->reason);
+    } else if (st.server->pd) {
       co_await pd_proxy(st);
     } else {
       co_await aggregated_proxy(st);
     }
   }
   st.finish();
+  w.metrics().add(Metric::kActiveRequests, {}, -1);
 }
 
-http::asio::awaitable<bool> RequestPipeline::prepare(RequestState& st) {
+void RequestPipeline::begin(RequestState& st) {
+  http::Exchange& ex = st.ex;
+  st.log.start = st.w.wall_time(st.started);
+  st.log.method = std::string(ex.method());
+  st.path = std::string(ex.path());
+  st.log.path = st.path;
+  st.log.protocol = ex.request().version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  st.request_id = std::string(ex.header("x-request-id"));
+  if (st.request_id.empty()) st.request_id = uuid_v4(st.w.rng());
+}
+
+http::asio::awaitable<std::optional<std::string_view>> RequestPipeline::read_body(RequestState& st) {
+  auto body = co_await st.ex.read_body();
+  if (body) co_return *body;
+  // The server answers 413 or 400 and closes; the entry records what it will answer.
+  st.status = body.error().code == ErrorCode::kTooLarge ? 413 : 400;
+  st.log.error_type = "request_parsing";
+  st.log.error_message = body.error().message;
+  co_return std::nullopt;
+}
+
+std::optional<RequestPipeline::Refusal> RequestPipeline::prepare(RequestState& st, std::string_view body) {
   http::Exchange& ex = st.ex;
   Worker& w = st.w;
-  auto body = co_await ex.read_body();
-  if (!body) {
-    // The server answers 413 or 400 and closes; the entry records what it will answer.
-    st.status = body.error().code == ErrorCode::kTooLarge ? 413 : 400;
-    st.log.error_type = "request_parsing";
-    st.log.error_message = body.error().message;
-    co_return false;
-  }
-  // Everything from here to the end of this function runs without suspending: the parser's views into its own
-  // buffers are valid only until the next request on this thread parses.
-  auto parsed = w.parser().parse(*body, body->size());
-  if (!parsed) {
-    co_await st.fail(parsed.error().status, parsed.error().message, "request_parsing");
-    co_return false;
-  }
+  // The parser's views into its own buffers are valid only until the next request on this thread parses: they are
+  // used by this function and schedule(), between which nothing suspends but the kvcache tokenizer step (which
+  // copies the prompt first).
+  auto parsed = w.parser().parse(body, body.size());
+  if (!parsed) return Refusal{parsed.error().status, parsed.error().message, "request_parsing"};
   const RequestBody& req = **parsed;
   st.model = std::string(req.model);
   st.stream = req.stream;
@@ -149,8 +160,7 @@ http::asio::awaitable<bool> RequestPipeline::prepare(RequestState& st) {
   w.metrics().add(Metric::kActiveDownstream, {st.model_label}, 1);
 
   if (req.prompt_status != PromptStatus::kFound) {
-    co_await st.fail(404, "prompt not found", "prompt_parsing", "prompt_parsing");
-    co_return false;
+    return Refusal{404, "prompt not found", "prompt_parsing", "prompt_parsing"};
   }
   std::string& prompt = w.scratch().prompt;
   build_prompt_string(req.prompt, prompt);
@@ -159,37 +169,30 @@ http::asio::awaitable<bool> RequestPipeline::prepare(RequestState& st) {
 
   ExchangeHeaders headers(ex);
   auto match = routes.match(st.model, headers, st.path, w.rng());
-  if (!match) {
-    co_await st.fail(404, "route not found", "route_not_found", "route_not_found");
-    co_return false;
-  }
+  if (!match) return Refusal{404, "route not found", "route_not_found", "route_not_found"};
   st.route_key = match->route->key;
   st.log.model_route = st.route_key;
   // "ns/name" of the target, for the error messages only.
   auto target = [&] { return fmt::format("{}/{}", match->namespace_name, match->target_name); };
   if (match->kind == TargetKind::kExternalModelProvider) {
     // ExternalModelProvider routing (kthena-router.md §3.13) is not served yet: no provider is ever found.
-    co_await st.fail(404, "can't find external model provider: " + target(), "provider_discovery",
-                     "provider_discovery");
-    co_return false;
+    return Refusal{404, "can't find external model provider: " + target(), "provider_discovery", "provider_discovery"};
   }
   st.server = st.snap.find_server(match->namespace_name, match->target_name);
   if (st.server == nullptr) {
-    co_await st.fail(404, "can't find model server: " + target(), "pod_discovery", "pod_discovery");
-    co_return false;
+    return Refusal{404, "can't find model server: " + target(), "pod_discovery", "pod_discovery"};
   }
   st.log.model_server = st.server->key;
   st.log.backend_type = "model_server";
   st.log.backend_name = st.server->key;
   if (st.server->endpoints.empty()) {
-    co_await st.fail(503, "no available pods for model server: " + target(), "pod_discovery", "pod_discovery");
-    co_return false;
+    return Refusal{503, "no available pods for model server: " + target(), "pod_discovery", "pod_discovery"};
   }
   const auto& spec = st.server->server->spec;
   st.upstream_model = spec.model && !match->lora ? *spec.model : st.model;
   st.log.upstream_model = st.upstream_model;
 
-  build_upstream_bodies(st, req, *body);
+  build_upstream_bodies(st, req, body);
   build_upstream_headers(st);
 
   SchedulingContext& ctx = st.sched;
@@ -202,22 +205,19 @@ http::asio::awaitable<bool> RequestPipeline::prepare(RequestState& st) {
   ctx.scratch = &w.scratch();
   ctx.reader_slot = w.index();
   ctx.observer = &w.observer();
-  const Scheduler& scheduler = *st.snap.scheduler;
+  return std::nullopt;
+}
 
-  if (scheduler.kvcache() != nullptr) {
-    // The one step that suspends before scheduling: the prompt must outlive it, so it moves into the request.
-    co_await tokenize_for_kvcache(st, *scheduler.kvcache());
-  }
+std::optional<RequestPipeline::Refusal> RequestPipeline::schedule(RequestState& st) {
+  SchedulingContext& ctx = st.sched;
+  const Scheduler& scheduler = *st.snap.scheduler;
   Result<void> scheduled = st.server->pd ? scheduler.schedule_pd(ctx, *st.server, st.picked)
                                          : scheduler.schedule(ctx, st.server->endpoints, st.picked);
   // The prompt string and its parts are views into this thread's buffers; nothing below may read them.
   ctx.prompt = {};
   ctx.prompt_parts = nullptr;
-  if (!scheduled) {
-    co_await st.fail(400, "can't schedule to target pod: " + scheduled.error().message, "scheduling");
-    co_return false;
-  }
-  co_return true;
+  if (!scheduled) return Refusal{400, "can't schedule to target pod: " + scheduled.error().message, "scheduling"};
+  return std::nullopt;
 }
 
 }  // namespace kthena::router

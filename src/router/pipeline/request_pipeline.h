@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/exchange.h"
@@ -28,10 +30,24 @@ class RequestPipeline {
   http::asio::awaitable<void> handle(http::Exchange& ex);
 
  private:
+  // Why a request is answered with an error before it reaches a pod.
+  struct Refusal {
+    int status;
+    std::string message;
+    std::string_view log_type;
+    std::string_view reason = {};
+  };
+
   size_t worker_index(http::Exchange& ex) const;
-  http::asio::awaitable<void> inference(RequestState& st);
-  // Parses, routes and resolves; false when it already answered.
-  http::asio::awaitable<bool> prepare(RequestState& st);
+  // The access-log fields known from the head, and the request id.
+  static void begin(RequestState& st);
+  // The whole body, when it did not arrive with the head; nullopt when it could not be read (the server then answers
+  // 413 or 400 and closes).
+  static http::asio::awaitable<std::optional<std::string_view>> read_body(RequestState& st);
+  // Parses, routes and resolves the ModelServer; sets up the scheduling context.
+  static std::optional<Refusal> prepare(RequestState& st, std::string_view body);
+  // Picks the pods.
+  static std::optional<Refusal> schedule(RequestState& st);
 
   // Request states kept for reuse, one pool per worker, used only on that worker's thread. A state is larger than
   // what Asio's per-thread frame cache holds: in the handler's coroutine frame it costs a large malloc per request.

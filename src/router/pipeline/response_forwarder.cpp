@@ -5,18 +5,27 @@
 namespace kthena::router {
 
 http::asio::awaitable<ForwardResult> forward_response(RequestState& st, http::ClientResponse& response, bool streaming,
-                                                      SseUsageFilter::Mode mode, bool drop_injected) {
+                                                      SseUsageFilter::Mode mode, bool drop_injected,
+                                                      std::span<const Endpoint* const> serving) {
   ForwardResult result;
   std::vector<http::Header> headers;
   st.status = response.status();
   std::string storage;
   if (!streaming) {
     copy_headers(response.head().headers, false, storage, headers);
-    auto body = co_await response.read_all();
+    // Usually the whole body came with the head: answer from the connection's buffer, without a copy.
+    std::optional<std::string_view> body = response.buffered_body();
+    std::string read;
     if (!body) {
-      response.abort();
-      co_return result;
+      auto all = co_await response.read_all();
+      if (!all) {
+        response.abort();
+        co_return result;
+      }
+      read = std::move(*all);
+      body = read;
     }
+    st.snap.scheduler->on_success(st.sched, serving);
     auto sent = co_await st.ex.respond(response.status(), headers, *body);
     result.usage = parse_usage(st.w.json(), *body);
     result.complete = sent.has_value();
@@ -31,6 +40,7 @@ http::asio::awaitable<ForwardResult> forward_response(RequestState& st, http::Cl
     response.abort();
     co_return result;
   }
+  st.snap.scheduler->on_success(st.sched, serving);
   auto begun = co_await st.ex.begin_stream(response.status(), headers);
   if (!begun) {
     response.abort();

@@ -4,6 +4,8 @@
 // Exchange::responded()).
 #pragma once
 
+#include <span>
+
 #include "http/client.h"
 #include "router/pipeline/request_state.h"
 #include "router/pipeline/sse_usage_filter.h"
@@ -16,8 +18,11 @@ struct ForwardResult {
 };
 
 // `streaming`: forward as a stream (begin_stream/write), else read whole and respond. `mode` and `drop_injected`
-// as in SseUsageFilter. `copy_all_headers`: PD decode copies every header (upstream does not filter there).
+// as in SseUsageFilter. `serving`: the pods that answer (the pod, or the decode and prefill pair); the scheduler's
+// post-schedule hooks learn them once the answer is committed, before its first byte goes to the client, so that
+// the client's next request is scheduled knowing where this one went.
 http::asio::awaitable<ForwardResult> forward_response(RequestState& st, http::ClientResponse& response, bool streaming,
-                                                      SseUsageFilter::Mode mode, bool drop_injected);
+                                                      SseUsageFilter::Mode mode, bool drop_injected,
+                                                      std::span<const Endpoint* const> serving);
 
 }  // namespace kthena::router

@@ -31,22 +31,37 @@ InFlight::~InFlight() {
   upstream_gauge(st_, -1);
 }
 
+namespace {
+
+http::asio::awaitable<Result<http::ClientResponse>> refuse(std::string message) {
+  co_return fail(ErrorCode::kInternal, std::move(message));
+}
+
+http::asio::awaitable<Result<http::ClientResponse>> send_with_timeout(RequestState& st, const http::Endpoint& upstream,
+                                                                      const http::ClientRequest& request,
+                                                                      std::chrono::nanoseconds timeout) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  boost::asio::steady_timer timer(st.ex.executor(), timeout);
+  auto winner = co_await (st.w.client().send(upstream, request) || timer.async_wait(boost::asio::use_awaitable));
+  if (winner.index() == 1) co_return fail(ErrorCode::kTimeout, "upstream did not answer within the timeout");
+  co_return std::move(std::get<0>(winner));
+}
+
+}  // namespace
+
+// Not a coroutine: without a timeout the client's own coroutine is the whole operation.
 http::asio::awaitable<Result<http::ClientResponse>> send_upstream(RequestState& st, const Endpoint& endpoint,
                                                                   std::string_view body,
-                                                                  std::optional<std::chrono::nanoseconds> timeout) {
-  using namespace boost::asio::experimental::awaitable_operators;
+                                                                  std::optional<std::chrono::nanoseconds> timeout,
+                                                                  http::ClientRequest& request) {
   const http::Endpoint* upstream = endpoint.upstream(st.server->port());
-  if (upstream == nullptr) co_return fail(ErrorCode::kInternal, "no address for pod " + endpoint.key);
-  http::ClientRequest request;
+  if (upstream == nullptr) return refuse("no address for pod " + endpoint.key);
   request.method = st.ex.method();
   request.target = st.ex.request().target;
   request.headers = st.upstream_headers;
   request.body = body;
-  if (!timeout || timeout->count() <= 0) co_return co_await st.w.client().send(*upstream, request);
-  boost::asio::steady_timer timer(st.ex.executor(), *timeout);
-  auto winner = co_await (st.w.client().send(*upstream, request) || timer.async_wait(boost::asio::use_awaitable));
-  if (winner.index() == 1) co_return fail(ErrorCode::kTimeout, "upstream did not answer within the timeout");
-  co_return std::move(std::get<0>(winner));
+  if (!timeout || timeout->count() <= 0) return st.w.client().send(*upstream, request);
+  return send_with_timeout(st, *upstream, request, *timeout);
 }
 
 http::asio::awaitable<void> sleep_for(RequestState& st, std::chrono::nanoseconds d) {

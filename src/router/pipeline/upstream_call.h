@@ -24,10 +24,12 @@ class InFlight {
 };
 
 // Sends `body` to `endpoint` on the ModelServer's port. `timeout` (if any) bounds everything up to the response
-// head; a timed-out attempt fails with kTimeout.
+// head; a timed-out attempt fails with kTimeout. `request` is filled here and must outlive the returned awaitable
+// (a local of the awaiting coroutine).
 http::asio::awaitable<Result<http::ClientResponse>> send_upstream(RequestState& st, const Endpoint& endpoint,
                                                                   std::string_view body,
-                                                                  std::optional<std::chrono::nanoseconds> timeout);
+                                                                  std::optional<std::chrono::nanoseconds> timeout,
+                                                                  http::ClientRequest& request);
 
 // Sleeps on the request's reactor (retry intervals).
 http::asio::awaitable<void> sleep_for(RequestState& st, std::chrono::nanoseconds d);

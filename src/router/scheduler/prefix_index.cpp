@@ -48,9 +48,31 @@ uint64_t PrefixIndex::record(uint32_t pod, std::string model, std::span<const ui
     submitted_[reader_slot].value.store(op.seq, std::memory_order_relaxed);
   }
   uint64_t seq = op.seq;
+  if (reader_slot != kUntracked) remember(reader_slot, seq, pod, hashes);
   queue_.push(std::move(op));
   wake();
   return seq;
+}
+
+void PrefixIndex::remember(uint32_t slot, uint64_t seq, uint32_t pod, std::span<const uint64_t> hashes) {
+  if (recent_owned_[slot] == nullptr) {
+    recent_owned_[slot] = std::make_unique<RecentRing>();
+    recent_[slot].store(recent_owned_[slot].get(), std::memory_order_release);
+    uint32_t bound = slot_bound_.load(std::memory_order_relaxed);
+    while (bound <= slot && !slot_bound_.compare_exchange_weak(bound, slot + 1, std::memory_order_acq_rel)) {
+    }
+  }
+  RecentRing& ring = *recent_owned_[slot];
+  Recent& r = ring.records[ring.next++ % ring.records.size()];
+  uint64_t version = r.version.load(std::memory_order_relaxed);
+  r.version.store(version + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  size_t count = std::min(hashes.size(), kRecentHashes);
+  r.seq.store(seq, std::memory_order_relaxed);
+  r.pod.store(pod, std::memory_order_relaxed);
+  r.count.store(static_cast<uint32_t>(count), std::memory_order_relaxed);
+  for (size_t i = 0; i < count; ++i) r.hashes[i].store(hashes[i], std::memory_order_relaxed);
+  r.version.store(version + 2, std::memory_order_release);
 }
 
 void PrefixIndex::remove_pod(uint32_t pod) {

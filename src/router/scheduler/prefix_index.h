@@ -2,12 +2,13 @@
 // pods, and per pod an LRU of at most `capacity` hashes. Request threads read it without locks (left-right copy);
 // what they learn after a success is queued to one writer thread, so the request path never waits for the index.
 // The writer applies what is queued in batches: at once after a quiet spell, then at most every `batch_interval`
-// under load, so a busy router pays a thread wake-up per batch rather than per request. A block learnt by one
-// request is therefore visible to other threads within about one interval (2 ms by default); the recording thread
-// itself can tell which of its records are not applied yet (record()'s sequence number, applied()) and count them
-// meanwhile, as the prefix-cache plugin does.
+// under load, so a busy router pays a thread wake-up per batch rather than per request. Until a record is applied,
+// every thread can still see it: each reader slot keeps its latest records in a small ring that other threads read
+// without locks (visit_unapplied()), so what one request learnt counts for the next one at once, on any thread, as
+// upstream's synchronous store behaves.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -56,14 +58,44 @@ class PrefixIndex {
   }
 
   static constexpr uint32_t kUntracked = UINT32_MAX;
+  // Records each reader slot keeps visible until the writer applies them, and the leading hashes kept of each
+  // (upstream's default maxBlocksToMatch; a longer record counts as matching at most this many blocks meanwhile).
+  static constexpr size_t kRecentRecords = 8;
+  static constexpr size_t kRecentHashes = 128;
 
   // Remembers that `pod` now holds `hashes` of `model` (refreshing their recency). Any thread; never blocks. With a
-  // `reader_slot` (one thread per slot, as in LeftRight), returns the record's sequence number in that slot, for
-  // applied(); else 0.
+  // `reader_slot` (one thread per slot, as in LeftRight), the record is also visible to visit_unapplied() at once,
+  // and the call returns its sequence number in that slot, for applied(); else 0.
   uint64_t record(uint32_t pod, std::string model, std::span<const uint64_t> hashes, uint32_t reader_slot = kUntracked);
-  // True once the record numbered `seq` in `reader_slot` is visible to readers. The slot's thread only.
+  // True once the record numbered `seq` in `reader_slot` is visible to visit_from_last(). Any thread.
   bool applied(uint32_t reader_slot, uint64_t seq) const {
     return applied_[reader_slot].value.load(std::memory_order_acquire) >= seq;
+  }
+
+  // Calls f(pod, common) for each tracked record, of any slot, that the writer has not applied yet (a record being
+  // overwritten at that moment is skipped: its slot has a newer one): `common` is how many leading `hashes` it
+  // shares, at least 1. Read this before visit_from_last(): a record applied in between is then seen at least once.
+  // Any thread.
+  template <class F>
+  void visit_unapplied(std::span<const uint64_t> hashes, F&& f) const {
+    uint32_t slots = slot_bound_.load(std::memory_order_acquire);
+    for (uint32_t slot = 0; slot < slots; ++slot) {
+      const RecentRing* ring = recent_[slot].load(std::memory_order_acquire);
+      if (ring == nullptr) continue;
+      uint64_t applied = applied_[slot].value.load(std::memory_order_acquire);
+      for (const Recent& r : ring->records) {
+        uint64_t version = r.version.load(std::memory_order_acquire);
+        if (version == 0 || (version & 1) != 0) continue;
+        if (r.seq.load(std::memory_order_relaxed) <= applied) continue;
+        uint32_t pod = r.pod.load(std::memory_order_relaxed);
+        size_t limit = std::min<size_t>(r.count.load(std::memory_order_relaxed), hashes.size());
+        size_t common = 0;
+        while (common < limit && r.hashes[common].load(std::memory_order_relaxed) == hashes[common]) ++common;
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (r.version.load(std::memory_order_relaxed) != version || common == 0) continue;
+        f(pod, common);
+      }
+    }
   }
   // Forgets everything about `pod` (it was deleted). Not counted as evictions. Any thread; never blocks.
   void remove_pod(uint32_t pod);
@@ -92,6 +124,21 @@ class PrefixIndex {
   struct alignas(64) SlotCounter {
     std::atomic<uint64_t> value{0};
   };
+  // One tracked record, rewritten in place by its slot's thread and read by any (a sequence lock: the version is odd
+  // while it is being written). Relaxed atomics throughout, so that a reader racing with a rewrite reads stale words
+  // rather than racing on plain memory; the version check then discards what it read.
+  struct Recent {
+    std::atomic<uint64_t> version{0};
+    std::atomic<uint64_t> seq{0};
+    std::atomic<uint32_t> pod{0};
+    std::atomic<uint32_t> count{0};
+    std::array<std::atomic<uint64_t>, kRecentHashes> hashes{};
+  };
+  struct RecentRing {
+    std::array<Recent, kRecentRecords> records;
+    size_t next = 0;  // the slot's thread only
+  };
+  void remember(uint32_t slot, uint64_t seq, uint32_t pod, std::span<const uint64_t> hashes);
   // Writer-side bookkeeping: the LRU of each pod; front = most recent.
   struct PodLru {
     std::list<std::pair<uint64_t, std::string>> order;
@@ -120,6 +167,10 @@ class PrefixIndex {
   // Per reader slot: records numbered (by the slot's thread) and records applied (published by the writer).
   std::array<SlotCounter, LeftRight<Map>::kMaxReaders> submitted_;
   std::array<SlotCounter, LeftRight<Map>::kMaxReaders> applied_;
+  // Per reader slot, made by the slot's thread on its first tracked record (most slots are never used).
+  std::array<std::unique_ptr<RecentRing>, LeftRight<Map>::kMaxReaders> recent_owned_;
+  std::array<std::atomic<const RecentRing*>, LeftRight<Map>::kMaxReaders> recent_{};
+  std::atomic<uint32_t> slot_bound_{0};  // one past the highest slot with a ring
   std::atomic<int64_t> entries_{0};
   std::atomic<uint64_t> failures_{0};
   std::chrono::microseconds batch_interval_;

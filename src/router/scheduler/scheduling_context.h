@@ -44,18 +44,8 @@ struct SchedulingScratch {
   std::vector<uint32_t> stamp;
   uint32_t stamp_now = 0;
   std::vector<uint64_t> kv_hashes;
-  std::vector<std::pair<uint32_t, uint32_t>> kv_runs;  // (candidate index, blocks held from the first)
-  // prefix-cache: this thread's latest records, counted while the index's writer has not applied them yet
-  // (prefix_cache.cpp). A ring: under a writer that lags by more than its size, the oldest are forgotten early.
-  struct PendingPrefix {
-    const void* index = nullptr;  // the PrefixIndex the record went to; null when the entry is free
-    uint32_t slot = 0;            // the reader slot it was recorded under, and its number there
-    uint64_t seq = 0;
-    uint32_t pod = 0;
-    std::vector<uint64_t> hashes;
-  };
-  std::array<PendingPrefix, 8> pending_prefixes;
-  size_t pending_next = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> kv_runs;           // (candidate index, blocks held from the first)
+  std::vector<std::pair<uint32_t, size_t>> unapplied_prefixes;  // prefix-cache: (pod, blocks) not in the index yet
 };
 
 struct SchedulingContext {

@@ -85,6 +85,15 @@ void Worker::arm_flush() {
   });
 }
 
+std::chrono::system_clock::time_point Worker::wall_time(std::chrono::steady_clock::time_point t) {
+  using namespace std::chrono;
+  if (t - wall_synced_at_ > seconds(1)) {
+    wall_synced_at_ = steady_clock::now();
+    wall_offset_ = system_clock::now().time_since_epoch() - wall_synced_at_.time_since_epoch();
+  }
+  return system_clock::time_point(duration_cast<system_clock::duration>(t.time_since_epoch() + wall_offset_));
+}
+
 std::string uuid_v4(Rng& rng) {
   uint64_t hi = rng.next(), lo = rng.next();
   hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4

@@ -2,6 +2,7 @@
 // Thread contract: a Worker belongs to its reactor's thread; only code running there may touch it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,9 @@ class Worker {
   MetricShard& metrics() { return metrics_; }
   SchedulerObserver& observer() { return *observer_; }
   SnapshotCache<RouterSnapshot>::Pin snapshot() { return snapshots_.pin(); }
+  // The wall-clock time of a steady-clock instant, for access-log timestamps: the clocks' offset is read again once
+  // a second, not for every request.
+  std::chrono::system_clock::time_point wall_time(std::chrono::steady_clock::time_point t);
 
   // Queues an access-log entry; lines are written in batches (at 4 KiB or within 50 ms).
   void log(const AccessLogEntry& entry);
@@ -62,6 +66,8 @@ class Worker {
   SnapshotCache<RouterSnapshot> snapshots_;
   std::string log_buffer_;
   bool flush_armed_ = false;
+  std::chrono::steady_clock::time_point wall_synced_at_{};
+  std::chrono::nanoseconds wall_offset_{};
   std::unique_ptr<struct FlushTimer> flush_timer_;
   std::unique_ptr<SchedulerObserver> observer_;
 };

@@ -104,6 +104,34 @@ TEST_F(ClientTest, FetchesAndReusesPooledConnections) {
   EXPECT_EQ(server_->connections(), 1u);
 }
 
+TEST_F(ClientTest, ABodyThatCameWithTheHeadIsTakenWithoutReading) {
+  start();
+  auto got = run_on(pool_.reactor(0), [this]() -> asio::awaitable<std::vector<std::string>> {
+    std::vector<std::string> out;
+    Endpoint target_endpoint = endpoint();
+    for (int i = 0; i < 2; ++i) {
+      auto r = co_await client_->send(target_endpoint, {.method = "POST", .target = "/echo", .body = "payload"});
+      EXPECT_TRUE(r);
+      if (!r) co_return out;
+      std::optional<std::string_view> whole = r->buffered_body();
+      out.emplace_back(whole ? *whole : "(not buffered)");
+      EXPECT_FALSE(r->buffered_body()) << "taken once";
+    }
+    // A chunked answer is never taken whole; it is still read in pieces after the attempt.
+    auto sse = co_await client_->send(target_endpoint, {.target = "/sse"});
+    EXPECT_TRUE(sse);
+    if (!sse) co_return out;
+    EXPECT_FALSE(sse->buffered_body());
+    auto rest = co_await sse->read_all();
+    EXPECT_TRUE(rest);
+    if (rest) out.push_back(*rest);
+    co_return out;
+  }());
+  std::vector<std::string> expected{"payload", "payload", "data: {\"a\":1}\n\ndata: {\"a\":2}\n\ndata: [DONE]\n\n"};
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(client_->connections_opened(), 1u) << "a body taken whole leaves the connection reusable";
+}
+
 TEST_F(ClientTest, ReadsServerSentEventsLineByLine) {
   start();
   auto lines = run_on(pool_.reactor(0), [this]() -> asio::awaitable<std::vector<std::string>> {

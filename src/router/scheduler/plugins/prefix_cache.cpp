@@ -54,6 +54,12 @@ void PrefixCache::score(SchedulingContext& ctx, std::span<const Endpoint* const>
     auto s = static_cast<int32_t>(static_cast<double>(blocks) / static_cast<double>(hashes.size()) * 100.0);
     return s == 0 ? -1 : s;
   };
+  // Records no reader sees in the index yet count as learnt, as upstream records synchronously: a request with the
+  // same prefix lands where the last one went, whichever thread serves it. Read before the index, so that a record
+  // applied meanwhile is seen in one or the other.
+  auto& unapplied = scratch.unapplied_prefixes;
+  unapplied.clear();
+  index_->visit_unapplied(hashes, [&](uint32_t pod, size_t common) { unapplied.emplace_back(pod, common); });
   // From the longest prefix down: a pod first seen at block i matched i+1 blocks.
   size_t matched = 0;
   size_t longest = 0;
@@ -68,24 +74,12 @@ void PrefixCache::score(SchedulingContext& ctx, std::span<const Endpoint* const>
     }
     return true;
   });
-  // This thread's own records that the writer has not applied yet count as learnt, as upstream records
-  // synchronously: a worker's next request with the same prefix lands where the last one went.
-  for (SchedulingScratch::PendingPrefix& pending : scratch.pending_prefixes) {
-    if (pending.index != index_.get() || pending.slot != ctx.reader_slot) continue;
-    if (index_->applied(pending.slot, pending.seq)) {
-      pending.index = nullptr;
-      continue;
-    }
-    uint32_t pod = pending.pod;
+  for (auto [pod, common] : unapplied) {
     if (pod >= scratch.stamp.size() || scratch.stamp[pod] != stamp) continue;
-    size_t common = 0;
-    size_t limit = std::min(pending.hashes.size(), hashes.size());
-    while (common < limit && pending.hashes[common] == hashes[common]) ++common;
-    if (common == 0) continue;
     int32_t s = match_score(common);
     int32_t& current = scores[static_cast<size_t>(scratch.position[pod])];
     if (current == 0 || s > current) current = s;
-    longest = std::max(longest, common);
+    longest = std::max<size_t>(longest, common);
   }
   for (int32_t& s : scores) {
     if (s < 0) s = 0;
@@ -97,20 +91,10 @@ void PrefixCache::score(SchedulingContext& ctx, std::span<const Endpoint* const>
 
 void PrefixCache::on_success(const SchedulingContext& ctx, std::span<const Endpoint* const> endpoints) const {
   if (ctx.prefix_hashes.empty()) return;
+  // A context without scratch is not a worker's (tests, tools): its records need not be visible before applied.
+  uint32_t slot = ctx.scratch != nullptr ? ctx.reader_slot : PrefixIndex::kUntracked;
   for (const Endpoint* e : endpoints) {
-    if (e == nullptr) continue;
-    if (ctx.scratch == nullptr) {
-      index_->record(e->id(), std::string(ctx.model), ctx.prefix_hashes);
-      continue;
-    }
-    SchedulingScratch& scratch = *ctx.scratch;
-    SchedulingScratch::PendingPrefix& pending =
-        scratch.pending_prefixes[scratch.pending_next++ % scratch.pending_prefixes.size()];
-    pending.seq = index_->record(e->id(), std::string(ctx.model), ctx.prefix_hashes, ctx.reader_slot);
-    pending.index = index_.get();
-    pending.slot = ctx.reader_slot;
-    pending.pod = e->id();
-    pending.hashes.assign(ctx.prefix_hashes.begin(), ctx.prefix_hashes.end());
+    if (e != nullptr) index_->record(e->id(), std::string(ctx.model), ctx.prefix_hashes, slot);
   }
 }
 

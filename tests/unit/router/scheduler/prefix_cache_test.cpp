@@ -105,9 +105,10 @@ TEST_F(PrefixCacheTest, LruEvictsTheOldestBlocks) {
   EXPECT_EQ(score(*created->score, prefix), (std::vector<int32_t>{100}));
 }
 
-// The index learns on a writer thread in batches; until a record is applied, the thread that made it still counts it,
-// so a worker's next request with the same prefix goes where its last one went (upstream records synchronously).
-TEST_F(PrefixCacheTest, AThreadSeesItsOwnRecordsBeforeTheWriterAppliesThem) {
+// The index learns on a writer thread in batches; until a record is applied, every thread still counts it, so the
+// next request with the same prefix goes where the last one went, whichever worker serves it (upstream records
+// synchronously).
+TEST_F(PrefixCacheTest, EveryThreadSeesARecordBeforeTheWriterAppliesIt) {
   // Under load the writer collects for a whole interval after a batch: 300 ms here, so that it provably lags.
   index = std::make_shared<PrefixIndex>(50000, nullptr, std::chrono::milliseconds(300));
   env.prefix_index = [this](size_t) { return index; };
@@ -135,12 +136,48 @@ TEST_F(PrefixCacheTest, AThreadSeesItsOwnRecordsBeforeTheWriterAppliesThem) {
   auto applied = context("aaaabbbb");
   EXPECT_EQ(score(plugin, applied), (std::vector<int32_t>{100, 0, 0}));
 
-  // Another thread (its own scratch and reader slot) does not see it until the writer applies it.
+  // Another thread (its own scratch and reader slot) sees it too.
   SchedulingScratch other_scratch;
   auto elsewhere = context("ccccdddd");
   elsewhere.scratch = &other_scratch;
   elsewhere.reader_slot = 1;
-  EXPECT_EQ(score(plugin, elsewhere), (std::vector<int32_t>{0, 0, 0}));
+  EXPECT_EQ(score(plugin, elsewhere), (std::vector<int32_t>{0, 0, 100}));
+  ASSERT_FALSE(index->applied(0, 2)) << "the writer is still collecting: the counts above came from the rings";
+  index->flush();
+  EXPECT_EQ(score(plugin, elsewhere), (std::vector<int32_t>{0, 0, 100}));
+}
+
+// Threads read a slot's recent records while its thread keeps rewriting them: a reader sees whole records or none.
+TEST(PrefixIndexRecent, ARecordBeingRewrittenIsSkippedNeverTorn) {
+  PrefixIndex index(1 << 20, nullptr, std::chrono::milliseconds(300));  // the writer lags: the rings carry most
+  // Pod 1 always records `a`; pod 2 `b`, which differs from `a` only in its last block. Read against `a`, a whole
+  // record is pod 1 matching 64 blocks or pod 2 matching 63; a torn one pairs a pod with the other's blocks.
+  std::vector<uint64_t> a(64), b(64);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = b[i] = 1000 + i;
+  b.back() = 1;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    // One record in three is pod 1's: with a ring of 8, every ring entry keeps changing pods.
+    for (uint32_t i = 0; i < 30000; ++i) {
+      if (i % 3 == 0) {
+        index.record(1, "m", a, 0);
+      } else {
+        index.record(2, "m", b, 0);
+      }
+    }
+    done = true;
+  });
+  size_t seen = 0;
+  size_t wrong = 0;
+  while (!done.load()) {
+    index.visit_unapplied(a, [&](uint32_t pod, size_t common) {
+      if (common != (pod == 1 ? a.size() : a.size() - 1)) ++wrong;
+      ++seen;
+    });
+  }
+  writer.join();
+  EXPECT_EQ(wrong, 0u) << seen;
+  EXPECT_GT(seen, 0u);
 }
 
 }  // namespace
