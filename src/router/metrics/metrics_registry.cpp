@@ -26,15 +26,23 @@ bool same_labels(const std::vector<std::string>& have, std::initializer_list<std
 MetricShard::Cell& MetricShard::cell(Metric m, std::initializer_list<std::string_view> labels) {
   const MetricDef& def = metric_def(m);
   KTHENA_ASSERT(labels.size() == def.labels.size(), "label count differs from the metric's definition");
-  Cell*& last = last_[static_cast<size_t>(m)];
-  if (last != nullptr && same_labels(last->labels, labels)) return *last;
+  RecentCells& recent = recent_[static_cast<size_t>(m)];
+  for (Cell* c : recent.cells) {
+    if (c != nullptr && same_labels(c->labels, labels)) return *c;
+  }
+  Cell& found = lookup(m, def, labels);
+  recent.cells[recent.next++ % kRecentCells] = &found;
+  return found;
+}
+
+MetricShard::Cell& MetricShard::lookup(Metric m, const MetricDef& def, std::initializer_list<std::string_view> labels) {
   // Each label's hash seeds the next one's, so that the split between labels counts ({"ab","c"} != {"a","bc"}).
   uint64_t hash = labels.size();
   for (std::string_view l : labels) hash = XXH3_64bits_withSeed(l.data(), l.size(), hash);
   auto& local = local_[static_cast<size_t>(m)];
   auto it = local.try_emplace(hash, nullptr).first;
   for (Cell* c = it->second; c != nullptr; c = c->same_hash) {
-    if (same_labels(c->labels, labels)) return *(last = c);
+    if (same_labels(c->labels, labels)) return *c;
   }
   auto created = std::make_unique<Cell>();
   created->labels.reserve(labels.size());
@@ -49,7 +57,7 @@ MetricShard::Cell& MetricShard::cell(Metric m, std::initializer_list<std::string
     cells_[static_cast<size_t>(m)].push_back(std::move(created));
   }
   it->second = raw;
-  return *(last = raw);
+  return *raw;
 }
 
 void MetricShard::add(Metric m, std::initializer_list<std::string_view> labels, double value) {

@@ -41,12 +41,18 @@ class MetricShard {
     Cell* same_hash = nullptr;  // owner only: the next cell whose labels hash alike
   };
   Cell& cell(Metric m, std::initializer_list<std::string_view> labels);
+  Cell& lookup(Metric m, const MetricDef& def, std::initializer_list<std::string_view> labels);
 
   // Owner's lookup: cells by a hash of their labels, checked against the labels themselves; no key is built.
   std::unordered_map<uint64_t, Cell*> local_[kMetricCount];
-  // The cell each metric last used: steady traffic records the same label set request after request, and comparing
-  // the labels costs less than hashing them.
-  Cell* last_[kMetricCount] = {};
+  // The cells each metric used last: steady traffic records the same few label sets request after request (the
+  // scheduler's plugin durations take turns among its plugins), and comparing labels costs less than hashing them.
+  static constexpr size_t kRecentCells = 4;
+  struct RecentCells {
+    Cell* cells[kRecentCells] = {};
+    size_t next = 0;
+  };
+  RecentCells recent_[kMetricCount];
   mutable std::mutex mutex_;  // guards cells_: appended by the owner on a new series, read by scrapes
   std::vector<std::unique_ptr<Cell>> cells_[kMetricCount];
 };

@@ -34,7 +34,7 @@ void append_text(const AccessLogEntry& e, std::string& out) {
   out += fmt::format("[{}] \"{} {} {}\" {}", rfc3339_nano(e.start), e.method, e.path, e.protocol, e.status_code);
   if (!e.error_type.empty() || !e.error_message.empty())
     out += fmt::format(" error={}:{}", e.error_type, e.error_message);
-  auto field = [&out](std::string_view name, const std::string& value) {
+  auto field = [&out](std::string_view name, std::string_view value) {
     if (value.empty()) return;
     out += ' ';
     out += name;
@@ -61,7 +61,7 @@ void append_text(const AccessLogEntry& e, std::string& out) {
 }
 
 void append_json(const AccessLogEntry& e, std::string& out) {
-  auto str = [&out](std::string_view name, const std::string& value, bool omit_empty) {
+  auto str = [&out](std::string_view name, std::string_view value, bool omit_empty) {
     if (omit_empty && value.empty()) return;
     out += ",\"";
     out += name;

@@ -5,14 +5,17 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace kthena::router {
 
 struct AccessLogEntry {
   std::chrono::system_clock::time_point start;
-  std::string method;
-  std::string path;  // without the query
-  std::string protocol = "HTTP/1.1";
+  // Views into the request (and request_id below): valid until the entry is rendered, which the request does as it
+  // ends (RequestState::finish), before its head goes away.
+  std::string_view method;
+  std::string_view path;  // without the query
+  std::string_view protocol = "HTTP/1.1";
   int status_code = 0;
   std::string error_type;
   std::string error_message;
@@ -20,7 +23,7 @@ struct AccessLogEntry {
   std::string model_route;   // "ns/name"
   std::string model_server;  // "ns/name"
   std::string selected_pod;  // pod name only
-  std::string request_id;
+  std::string_view request_id;
   std::string backend_type;  // model_server | external_provider | inference_pool
   std::string backend_name;
   std::string upstream_model;

@@ -123,12 +123,15 @@ http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
 void RequestPipeline::begin(RequestState& st) {
   http::Exchange& ex = st.ex;
   st.log.start = st.w.wall_time(st.started);
-  st.log.method = std::string(ex.method());
-  st.path = std::string(ex.path());
+  st.log.method = ex.method();
+  st.path = ex.path();
   st.log.path = st.path;
   st.log.protocol = ex.request().version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
-  st.request_id = std::string(ex.header("x-request-id"));
-  if (st.request_id.empty()) st.request_id = uuid_v4(st.w.rng());
+  st.request_id = ex.header("x-request-id");
+  if (st.request_id.empty()) {
+    uuid_v4(st.w.rng(), st.generated_id);
+    st.request_id = std::string_view(st.generated_id.data(), st.generated_id.size());
+  }
 }
 
 http::asio::awaitable<std::optional<std::string_view>> RequestPipeline::read_body(RequestState& st) {

@@ -2,6 +2,7 @@
 // Lives in the handler coroutine's frame; belongs to its worker's thread.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -34,8 +35,8 @@ struct RequestState {
 
   std::string model;        // the client-facing model
   std::string model_label;  // `model` when some route registers it, else "unknown"
-  std::string path;
-  bool stream = false;  // the client asked for a stream
+  std::string_view path;    // a view into the request's head, valid while the request is handled
+  bool stream = false;      // the client asked for a stream
   bool injected_usage = false;
   bool max_completion_tokens_set = false;
   int64_t input_tokens = 0;
@@ -50,7 +51,8 @@ struct RequestState {
   std::string prefill_body;        // PD only
   std::string owned_prompt;        // the prompt string, when scheduling has to suspend (kvcache-aware)
   std::vector<http::Header> upstream_headers;
-  std::string request_id;
+  std::string_view request_id;  // the client's x-request-id, or generated_id
+  std::array<char, 36> generated_id{};
 
   SchedulingContext sched;
   ScheduleResult picked;

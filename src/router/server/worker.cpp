@@ -1,5 +1,6 @@
 #include "router/server/worker.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <boost/asio/steady_timer.hpp>
@@ -94,13 +95,13 @@ std::chrono::system_clock::time_point Worker::wall_time(std::chrono::steady_cloc
   return system_clock::time_point(duration_cast<system_clock::duration>(t.time_since_epoch() + wall_offset_));
 }
 
-std::string uuid_v4(Rng& rng) {
+void uuid_v4(Rng& rng, std::span<char, 36> out) {
   uint64_t hi = rng.next(), lo = rng.next();
   hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
   // On the request path: hex digits by hand (fmt's format-string parsing cost more than the rest of the request id).
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(36, '-');
+  std::fill(out.begin(), out.end(), '-');
   size_t pos = 0;
   auto put = [&](uint64_t v, int digits) {
     for (int i = digits - 1; i >= 0; --i) out[pos++] = kHex[(v >> (4 * i)) & 0xF];
@@ -114,7 +115,6 @@ std::string uuid_v4(Rng& rng) {
   put(lo >> 48, 4);
   ++pos;
   put(lo, 12);
-  return out;
 }
 
 }  // namespace kthena::router

@@ -1,3 +1,4 @@
+#include <array>
 #include <regex>
 #include <set>
 #include <string>
@@ -14,7 +15,9 @@ TEST(UuidV4, HasTheVersionAndVariantBitsInTheCanonicalForm) {
   const std::regex form("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
-    std::string id = uuid_v4(rng);
+    std::array<char, 36> text;
+    uuid_v4(rng, text);
+    std::string id(text.data(), text.size());
     ASSERT_TRUE(std::regex_match(id, form)) << id;
     seen.insert(id);
   }
