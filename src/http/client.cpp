@@ -11,6 +11,10 @@
 #include "http/client_connection.h"
 
 namespace kthena::http {
+
+// Literals appended as string views: append(const char*) is an out-of-line call that measures the literal
+// with strlen on every request.
+using namespace std::string_view_literals;
 namespace {
 
 constexpr size_t kBodyWindow = 64 * 1024;
@@ -28,30 +32,30 @@ void serialize_request(ClientConnection& c, const Endpoint& endpoint, const Clie
   out.append(request.method);
   out.push_back(' ');
   out.append(request.target.empty() ? std::string_view("/") : request.target);
-  out.append(" HTTP/1.1\r\n");
+  out.append(" HTTP/1.1\r\n"sv);
   bool has_host = false;
   for (const Header& h : request.headers) {
     if (is_framing_header(h.name)) continue;
     if (h.name.size() == 4 && iequals(h.name, "host")) has_host = true;
     out.append(h.name);
-    out.append(": ");
+    out.append(": "sv);
     out.append(h.value);
-    out.append("\r\n");
+    out.append("\r\n"sv);
   }
   if (!has_host) {
-    out.append("Host: ");
+    out.append("Host: "sv);
     out.append(endpoint.authority());
-    out.append("\r\n");
+    out.append("\r\n"sv);
   }
   std::string_view m = request.method;
   if (!request.body.empty() || m == "POST" || m == "PUT" || m == "PATCH") {
-    out.append("Content-Length: ");
+    out.append("Content-Length: "sv);
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof(buf), request.body.size());
     out.append(buf, r.ptr);
-    out.append("\r\n");
+    out.append("\r\n"sv);
   }
-  out.append("\r\n");
+  out.append("\r\n"sv);
 }
 
 // Reads from the connection after the pinned head; rebases the head's views if the buffer had to grow.

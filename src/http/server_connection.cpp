@@ -10,6 +10,10 @@
 #include "http/server_state.h"
 
 namespace kthena::http {
+
+// Literals appended as string views: append(const char*) is an out-of-line call that measures the literal
+// with strlen on every request.
+using namespace std::string_view_literals;
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
@@ -394,37 +398,37 @@ void ServerConnection::settle_body() {
 
 void ServerConnection::write_head(int status, std::span<const Header> headers, bool chunked, uint64_t length) {
   out_.clear();
-  out_.append("HTTP/1.1 ");
+  out_.append("HTTP/1.1 "sv);
   append_uint(out_, static_cast<uint64_t>(status));
   out_.push_back(' ');
   out_.append(reason_phrase(status));
-  out_.append("\r\n");
+  out_.append("\r\n"sv);
   for (const Header& h : headers) {
     if (is_framing_header(h.name)) {
       if (iequals(h.name, "connection") && has_token(h.value, "close")) keep_alive_ = false;
       continue;
     }
     out_.append(h.name);
-    out_.append(": ");
+    out_.append(": "sv);
     out_.append(h.value);
-    out_.append("\r\n");
+    out_.append("\r\n"sv);
   }
-  out_.append("Date: ");
+  out_.append("Date: "sv);
   out_.append(reactor_.http_date());
-  out_.append("\r\n");
+  out_.append("\r\n"sv);
   if (chunked) {
-    out_.append("Transfer-Encoding: chunked\r\n");
+    out_.append("Transfer-Encoding: chunked\r\n"sv);
   } else if (status != 204 && status != 304 && status >= 200) {
-    out_.append("Content-Length: ");
+    out_.append("Content-Length: "sv);
     append_uint(out_, length);
-    out_.append("\r\n");
+    out_.append("\r\n"sv);
   }
   if (!keep_alive_) {
-    out_.append("Connection: close\r\n");
+    out_.append("Connection: close\r\n"sv);
   } else if (head_.version_minor == 0) {
-    out_.append("Connection: keep-alive\r\n");
+    out_.append("Connection: keep-alive\r\n"sv);
   }
-  out_.append("\r\n");
+  out_.append("\r\n"sv);
 }
 
 Result<void> ServerConnection::write_failed(const error_code& ec) {
