@@ -33,28 +33,23 @@ void PrefixIndex::wake() {
   pending_.notify_one();
 }
 
-uint64_t PrefixIndex::record(uint32_t pod, std::string model, std::span<const uint64_t> hashes, uint32_t reader_slot) {
-  if (hashes.empty()) return 0;
+void PrefixIndex::record(uint32_t pod, std::string model, std::span<const uint64_t> hashes, uint32_t reader_slot) {
+  if (hashes.empty()) return;
   Op op;
   op.kind = Op::Kind::kRecord;
   op.pod = pod;
   op.model = std::move(model);
   op.hashes.assign(hashes.begin(), hashes.end());
   if (reader_slot != kUntracked) {
-    KTHENA_ASSERT(reader_slot < submitted_.size(), "reader slot out of range");
+    KTHENA_ASSERT(reader_slot < recent_.size(), "reader slot out of range");
     op.slot = reader_slot;
-    // Only the slot's own thread numbers its records: no read-modify-write is shared between threads.
-    op.seq = submitted_[reader_slot].value.load(std::memory_order_relaxed) + 1;
-    submitted_[reader_slot].value.store(op.seq, std::memory_order_relaxed);
+    op.seq = remember(reader_slot, pod, hashes);
   }
-  uint64_t seq = op.seq;
-  if (reader_slot != kUntracked) remember(reader_slot, seq, pod, hashes);
   queue_.push(std::move(op));
   wake();
-  return seq;
 }
 
-void PrefixIndex::remember(uint32_t slot, uint64_t seq, uint32_t pod, std::span<const uint64_t> hashes) {
+uint64_t PrefixIndex::remember(uint32_t slot, uint32_t pod, std::span<const uint64_t> hashes) {
   if (recent_owned_[slot] == nullptr) {
     recent_owned_[slot] = std::make_unique<RecentRing>();
     recent_[slot].store(recent_owned_[slot].get(), std::memory_order_release);
@@ -63,7 +58,8 @@ void PrefixIndex::remember(uint32_t slot, uint64_t seq, uint32_t pod, std::span<
     }
   }
   RecentRing& ring = *recent_owned_[slot];
-  Recent& r = ring.records[ring.next++ % ring.records.size()];
+  uint64_t seq = ++ring.recorded;
+  Recent& r = ring.records[seq % ring.records.size()];
   uint64_t version = r.version.load(std::memory_order_relaxed);
   r.version.store(version + 1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
@@ -73,6 +69,7 @@ void PrefixIndex::remember(uint32_t slot, uint64_t seq, uint32_t pod, std::span<
   r.count.store(static_cast<uint32_t>(count), std::memory_order_relaxed);
   for (size_t i = 0; i < count; ++i) r.hashes[i].store(hashes[i], std::memory_order_relaxed);
   r.version.store(version + 2, std::memory_order_release);
+  return seq;
 }
 
 void PrefixIndex::remove_pod(uint32_t pod) {

@@ -64,9 +64,9 @@ class PrefixIndex {
   static constexpr size_t kRecentHashes = 128;
 
   // Remembers that `pod` now holds `hashes` of `model` (refreshing their recency). Any thread; never blocks. With a
-  // `reader_slot` (one thread per slot, as in LeftRight), the record is also visible to visit_unapplied() at once,
-  // and the call returns its sequence number in that slot, for applied(); else 0.
-  uint64_t record(uint32_t pod, std::string model, std::span<const uint64_t> hashes, uint32_t reader_slot = kUntracked);
+  // `reader_slot` (one thread per slot, as in LeftRight), the record is also visible to visit_unapplied() at once;
+  // a slot's records are numbered from 1 in the order its thread makes them.
+  void record(uint32_t pod, std::string model, std::span<const uint64_t> hashes, uint32_t reader_slot = kUntracked);
   // True once the record numbered `seq` in `reader_slot` is visible to visit_from_last(). Any thread.
   bool applied(uint32_t reader_slot, uint64_t seq) const {
     return applied_[reader_slot].value.load(std::memory_order_acquire) >= seq;
@@ -136,9 +136,10 @@ class PrefixIndex {
   };
   struct RecentRing {
     std::array<Recent, kRecentRecords> records;
-    size_t next = 0;  // the slot's thread only
+    uint64_t recorded = 0;  // the slot's thread only: its records so far, the last one's number
   };
-  void remember(uint32_t slot, uint64_t seq, uint32_t pod, std::span<const uint64_t> hashes);
+  // Numbers a tracked record in its slot and puts it in the slot's ring; returns its number. The slot's thread only.
+  uint64_t remember(uint32_t slot, uint32_t pod, std::span<const uint64_t> hashes);
   // Writer-side bookkeeping: the LRU of each pod; front = most recent.
   struct PodLru {
     std::list<std::pair<uint64_t, std::string>> order;
@@ -164,8 +165,7 @@ class PrefixIndex {
   std::vector<Change> changes_;                      // writer thread only: the batch's map changes
   std::vector<uint64_t> tickets_;                    // writer thread only: the batch's flush tickets
   std::vector<std::pair<uint32_t, uint64_t>> acks_;  // writer thread only: the batch's tracked records (slot, seq)
-  // Per reader slot: records numbered (by the slot's thread) and records applied (published by the writer).
-  std::array<SlotCounter, LeftRight<Map>::kMaxReaders> submitted_;
+  // Per reader slot: the number of its last record applied (published by the writer).
   std::array<SlotCounter, LeftRight<Map>::kMaxReaders> applied_;
   // Per reader slot, made by the slot's thread on its first tracked record (most slots are never used).
   std::array<std::unique_ptr<RecentRing>, LeftRight<Map>::kMaxReaders> recent_owned_;

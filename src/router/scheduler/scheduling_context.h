@@ -2,7 +2,6 @@
 // points to are owned by the worker thread, so that scheduling allocates nothing once warm.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
