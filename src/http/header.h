@@ -14,8 +14,19 @@ struct Header {
   std::string_view value;
 };
 
-// ASCII case-insensitive comparison, as HTTP field names and tokens require.
-bool iequals(std::string_view a, std::string_view b);
+inline char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// ASCII case-insensitive comparison, as HTTP field names and tokens require (locale-aware functions would be wrong
+// and slow). Inline: most calls compare a field name with a literal of another length and end at the size test.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
 // Connection, Keep-Alive, Content-Length, Transfer-Encoding: the fields that frame a message. The server and the
 // client write their own and drop the caller's, so that a proxy copying headers through cannot desynchronise them.
 bool is_framing_header(std::string_view name);

@@ -1,8 +1,11 @@
 #include "router/scheduler/prefix_hash.h"
 
+#include <array>
 #include <charconv>
+#include <cstring>
 
-#define XXH_STATIC_LINKING_ONLY
+// Inlined: a small prompt's two hashes through the shared library's streaming API cost more than the hashing.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace kthena::router {
@@ -16,15 +19,23 @@ void hash_prompt_blocks(std::string_view model, std::string_view prompt, size_t 
   out.clear();
   if (prompt.empty() || block_size == 0) return;
   uint64_t prev = xxh64(model);
+  // decimal(prev) ++ block, hashed in one call when it fits here (upstream's default blocks are 64 bytes).
+  constexpr size_t kDigits = 20;  // a uint64_t in decimal
+  std::array<char, kDigits + 256> joined;
   XXH64_state_t state;
-  char digits[24];
   for (size_t start = 0; start < prompt.size() && out.size() < max_blocks; start += block_size) {
     std::string_view block = prompt.substr(start, block_size);
-    auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), prev);
-    XXH64_reset(&state, 0);
-    XXH64_update(&state, digits, static_cast<size_t>(end - digits));
-    XXH64_update(&state, block.data(), block.size());
-    prev = XXH64_digest(&state);
+    char* digits_end = std::to_chars(joined.data(), joined.data() + kDigits, prev).ptr;
+    auto digits = static_cast<size_t>(digits_end - joined.data());
+    if (digits + block.size() <= joined.size()) {
+      std::memcpy(digits_end, block.data(), block.size());
+      prev = XXH64(joined.data(), digits + block.size(), 0);
+    } else {
+      XXH64_reset(&state, 0);
+      XXH64_update(&state, joined.data(), digits);
+      XXH64_update(&state, block.data(), block.size());
+      prev = XXH64_digest(&state);
+    }
     out.push_back(prev);
   }
 }

@@ -1,3 +1,6 @@
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "router/scheduler/kv_block_hash.h"
@@ -22,6 +25,24 @@ TEST(PrefixHash, MatchesUpstreamGoldens) {
   EXPECT_EQ(out.size(), 2u) << "maxBlocksToMatch caps the chain; the tail is ignored";
   hash_prompt_blocks("test-model", "", 64, 128, out);
   EXPECT_TRUE(out.empty());
+}
+
+// Blocks too large for the one-call path are hashed in pieces: the chain is the same as hashing each
+// decimal(prev) ++ block whole.
+TEST(PrefixHash, LargeBlocksChainAsSmallOnesDo) {
+  std::string prompt;
+  for (int i = 0; prompt.size() < 2000; ++i) prompt += "block " + std::to_string(i) + " of a long prompt; ";
+  for (size_t block_size : {size_t{64}, size_t{256}, size_t{257}, size_t{700}}) {
+    std::vector<uint64_t> out;
+    hash_prompt_blocks("m", prompt, block_size, 128, out);
+    uint64_t prev = xxh64("m");
+    std::vector<uint64_t> expected;
+    for (size_t start = 0; start < prompt.size(); start += block_size) {
+      prev = xxh64(std::to_string(prev) + prompt.substr(start, block_size));
+      expected.push_back(prev);
+    }
+    EXPECT_EQ(out, expected) << "block size " << block_size;
+  }
 }
 
 // Golden values of kthena-router.md §4.5, shared with the Python runtime.
