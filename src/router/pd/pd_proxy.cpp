@@ -23,8 +23,8 @@ namespace {
 
 using Seconds = std::chrono::duration<double>;
 
-void phase_metric(RequestState& st, Metric m, bool ok, SteadyClock::time_point start) {
-  st.w.metrics().observe(m, {st.model_label, st.path, ok ? "200" : "500"}, Seconds(SteadyClock::now() - start).count());
+void phase_metric(RequestState& st, Metric m, bool ok, TscClock::time_point start) {
+  st.w.metrics().observe(m, {st.model_label, st.path, ok ? "200" : "500"}, Seconds(TscClock::now() - start).count());
 }
 
 bool is_2xx(int status) {
@@ -47,7 +47,7 @@ struct PairOutcome {
 // POSTs the prefill body; its answer is read whole (nixl needs its kv_transfer_params).
 http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpoint& pod, std::string_view body) {
   InFlight in_flight(st, pod);
-  SteadyClock::time_point start = SteadyClock::now();
+  TscClock::time_point start = TscClock::now();
   http::ClientRequest request;
   auto response = co_await send_upstream(st, pod, body, std::nullopt, request);
   if (!response) {
@@ -68,7 +68,7 @@ http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpo
 http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod, const Endpoint& prefill_pod,
                                           std::string_view body, bool& answered) {
   InFlight in_flight(st, pod);
-  SteadyClock::time_point start = SteadyClock::now();
+  TscClock::time_point start = TscClock::now();
   http::ClientRequest request;
   auto response = co_await send_upstream(st, pod, body, std::nullopt, request);
   if (!response) {
@@ -115,7 +115,7 @@ http::asio::awaitable<PairOutcome> concurrent(RequestState& st, const Endpoint& 
 
   auto executor = co_await boost::asio::this_coro::executor;
   boost::asio::cancellation_signal cancel_prefill;
-  boost::asio::steady_timer prefill_done(executor, SteadyClock::time_point::max());
+  boost::asio::steady_timer prefill_done(executor, std::chrono::steady_clock::time_point::max());
   bool prefill_finished = false;
   Result<std::string> prefill_result = fail(ErrorCode::kInternal, "prefill did not run");
   boost::asio::co_spawn(
@@ -139,7 +139,6 @@ http::asio::awaitable<PairOutcome> concurrent(RequestState& st, const Endpoint& 
 }
 
 http::asio::awaitable<void> attempts(RequestState& st, bool& answered, bool& succeeded) {
-  st.upstream_started = SteadyClock::now();
   ConnectorKind kind = st.server->connector;
   for (size_t i = 0; i < st.picked.pair_count; ++i) {
     const Endpoint* d = st.picked.decode[i];
@@ -171,7 +170,7 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered, bool& suc
     // the next pair regardless).
     if (answered) break;
   }
-  st.upstream_ended = SteadyClock::now();
+  st.upstream_ended = TscClock::now();
 }
 
 }  // namespace

@@ -29,7 +29,6 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered) {
   RetryPlan plan = retry_plan(server, st.picked.best_count);
   std::optional<std::chrono::nanoseconds> timeout;
   if (server.spec.traffic_policy) timeout = server.spec.traffic_policy->timeout;
-  st.upstream_started = SteadyClock::now();
   for (size_t i = 0; i < plan.attempts; ++i) {
     if (cancelled(co_await boost::asio::this_coro::cancellation_state)) break;
     if (i > 0) co_await sleep_for(st, plan.interval);
@@ -58,11 +57,11 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered) {
       continue;
     }
     answered = true;
-    st.upstream_ended = SteadyClock::now();
+    st.upstream_ended = TscClock::now();
     if (forwarded.usage.found) st.output_tokens = forwarded.usage.completion_tokens;
     co_return;
   }
-  st.upstream_ended = SteadyClock::now();
+  st.upstream_ended = TscClock::now();
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 namespace kthena::router {
 namespace {
 
-int64_t ms(SteadyClock::duration d) {
+int64_t ms(TscClock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
@@ -28,16 +28,16 @@ http::asio::awaitable<void> RequestState::fail(int code, std::string_view messag
 }
 
 void RequestState::finish() {
-  SteadyClock::time_point end = SteadyClock::now();
+  TscClock::time_point end = TscClock::now();
   log.status_code = status;
   log.model_name = model;
   log.input_tokens = input_tokens;
   log.output_tokens = output_tokens;
   log.request_id = request_id;
   // Missing checkpoints are back-filled so that every phase is non-negative.
-  SteadyClock::time_point processed_at = processed == SteadyClock::time_point{} ? end : processed;
-  SteadyClock::time_point up_start = upstream_started == SteadyClock::time_point{} ? processed_at : upstream_started;
-  SteadyClock::time_point up_end = upstream_ended == SteadyClock::time_point{} ? up_start : upstream_ended;
+  TscClock::time_point processed_at = processed == TscClock::time_point{} ? end : processed;
+  TscClock::time_point up_start = upstream_started == TscClock::time_point{} ? processed_at : upstream_started;
+  TscClock::time_point up_end = upstream_ended == TscClock::time_point{} ? up_start : upstream_ended;
   log.duration_total_ms = ms(end - started);
   log.duration_request_processing_ms = ms(processed_at - started);
   log.duration_upstream_processing_ms = ms(up_end - up_start);

@@ -14,10 +14,9 @@
 #include "router/routes/route_table.h"
 #include "router/scheduler/scheduler.h"
 #include "router/server/worker.h"
+#include "router/util/tsc_clock.h"
 
 namespace kthena::router {
-
-using SteadyClock = std::chrono::steady_clock;
 
 struct RequestState {
   RequestState(http::Exchange& exchange, Worker& worker, const RouterSnapshot& snapshot)
@@ -28,10 +27,10 @@ struct RequestState {
   const RouterSnapshot& snap;
 
   AccessLogEntry log;
-  SteadyClock::time_point started = SteadyClock::now();
-  SteadyClock::time_point processed{};  // input tokens counted
-  SteadyClock::time_point upstream_started{};
-  SteadyClock::time_point upstream_ended{};
+  TscClock::time_point started = TscClock::now();
+  TscClock::time_point processed{};  // scheduled: the router's own work is done
+  TscClock::time_point upstream_started{};
+  TscClock::time_point upstream_ended{};
 
   std::string model;        // the client-facing model
   std::string model_label;  // `model` when some route registers it, else "unknown"

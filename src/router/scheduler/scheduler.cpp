@@ -8,14 +8,19 @@
 namespace kthena::router {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = TscClock;
 
-// Seconds from `start` to now; `start` moves to now.
-double seconds_between(Clock::time_point& start) {
+// Seconds from `mark` to now; `mark` moves to now, so that one plugin's end is the next one's start.
+double seconds_since(Clock::time_point& mark) {
   Clock::time_point now = Clock::now();
-  double seconds = std::chrono::duration<double>(now - start).count();
-  start = now;
+  double seconds = std::chrono::duration<double>(now - mark).count();
+  mark = now;
   return seconds;
+}
+
+// A caller that did not set the mark gets one now.
+void start_clock(SchedulingContext& ctx) {
+  if (ctx.observer != nullptr && ctx.clock_mark == Clock::time_point{}) ctx.clock_mark = Clock::now();
 }
 
 }  // namespace
@@ -63,14 +68,12 @@ Result<std::shared_ptr<const Scheduler>> Scheduler::create(const SchedulerConfig
 std::string_view Scheduler::run_filters(SchedulingContext& ctx, std::span<const Endpoint* const> candidates) const {
   SchedulingScratch& s = *ctx.scratch;
   s.candidates.assign(candidates.begin(), candidates.end());
-  // One clock read per plugin: each plugin's end is the next one's start.
-  Clock::time_point start = ctx.observer ? Clock::now() : Clock::time_point{};
   for (const auto& f : filters_) {
     s.filtered.clear();
     f->filter(ctx, s.candidates, s.filtered);
     if (ctx.observer) {
       ctx.observer->plugin_duration(ctx.model, f->name(), SchedulerObserver::PluginKind::kFilter,
-                                    seconds_between(start));
+                                    seconds_since(ctx.clock_mark));
     }
     if (s.filtered.empty()) return f->name();
     s.candidates.swap(s.filtered);
@@ -84,13 +87,12 @@ size_t Scheduler::top(SchedulingContext& ctx, size_t n, const Endpoint** out) co
   s.totals.assign(count, 0);
   s.scored.assign(count, 0);
   s.plugin_scores.resize(count);
-  Clock::time_point start = ctx.observer ? Clock::now() : Clock::time_point{};
   for (const WeightedScore& w : scores_) {
     std::fill(s.plugin_scores.begin(), s.plugin_scores.end(), kNoScore);
     w.plugin->score(ctx, s.candidates, s.plugin_scores);
     if (ctx.observer) {
       ctx.observer->plugin_duration(ctx.model, w.plugin->name(), SchedulerObserver::PluginKind::kScore,
-                                    seconds_between(start));
+                                    seconds_since(ctx.clock_mark));
     }
     for (size_t i = 0; i < count; ++i) {
       if (s.plugin_scores[i] == kNoScore) continue;
@@ -121,6 +123,7 @@ Result<void> Scheduler::schedule(SchedulingContext& ctx, std::span<const Endpoin
                                  ScheduleResult& out) const {
   out.best_count = 0;
   out.pair_count = 0;
+  start_clock(ctx);
   if (std::string_view failed = run_filters(ctx, endpoints); !failed.empty()) {
     return fail(ErrorCode::kBadRequest, fmt::format("pods have all been filtered out by \"{}\"", failed));
   }
@@ -132,6 +135,7 @@ Result<void> Scheduler::schedule_pd(SchedulingContext& ctx, const ModelServerEnt
   out.best_count = 0;
   out.pair_count = 0;
   if (server.decode.empty()) return fail(ErrorCode::kBadRequest, "no decode pod found");
+  start_clock(ctx);
   if (std::string_view failed = run_filters(ctx, server.decode); !failed.empty()) {
     return fail(ErrorCode::kBadRequest, fmt::format("pods have all been filtered out by \"{}\"", failed));
   }

@@ -12,6 +12,7 @@
 #include "router/endpoints/endpoint.h"
 #include "router/request/prompt.h"
 #include "router/util/rng.h"
+#include "router/util/tsc_clock.h"
 
 namespace kthena::router {
 
@@ -57,6 +58,9 @@ struct SchedulingContext {
   SchedulingScratch* scratch = nullptr;
   SchedulerObserver* observer = nullptr;
   uint32_t reader_slot = 0;  // this thread's slot in read-mostly shared indexes (prefix_index.h)
+  // With an observer, each plugin is timed from this mark, which then moves to the plugin's end: one clock read per
+  // plugin. The caller sets it right before scheduling and may take it afterwards as the time scheduling ended.
+  TscClock::time_point clock_mark{};
 
   // Set by prefix-cache while scoring, read again by its success hook. Chained block hashes of the prompt.
   std::vector<uint64_t> prefix_hashes;

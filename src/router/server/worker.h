@@ -19,6 +19,7 @@
 #include "router/snapshot/router_snapshot.h"
 #include "router/snapshot/snapshot_slot.h"
 #include "router/util/rng.h"
+#include "router/util/tsc_clock.h"
 
 namespace kthena::router {
 
@@ -40,9 +41,9 @@ class Worker {
   MetricShard& metrics() { return metrics_; }
   SchedulerObserver& observer() { return *observer_; }
   SnapshotCache<RouterSnapshot>::Pin snapshot() { return snapshots_.pin(); }
-  // The wall-clock time of a steady-clock instant, for access-log timestamps: the clocks' offset is read again once
-  // a second, not for every request.
-  std::chrono::system_clock::time_point wall_time(std::chrono::steady_clock::time_point t);
+  // The wall-clock time of a request-clock instant, for access-log timestamps: the clocks' offset is read again
+  // once a second, not for every request.
+  std::chrono::system_clock::time_point wall_time(TscClock::time_point t);
 
   // Queues an access-log entry; lines are written in batches (at 4 KiB or within 50 ms).
   void log(const AccessLogEntry& entry);
@@ -67,7 +68,7 @@ class Worker {
   SnapshotCache<RouterSnapshot> snapshots_;
   std::string log_buffer_;
   bool flush_armed_ = false;
-  std::chrono::steady_clock::time_point wall_synced_at_{};
+  TscClock::time_point wall_synced_at_{};
   std::chrono::nanoseconds wall_offset_{};
   std::unique_ptr<struct FlushTimer> flush_timer_;
   std::unique_ptr<SchedulerObserver> observer_;

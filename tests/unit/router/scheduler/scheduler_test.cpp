@@ -1,6 +1,10 @@
 #include "router/scheduler/scheduler.h"
 
+#include <chrono>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -55,6 +59,51 @@ TEST_F(SchedulerTest, TiesAreSpreadRandomly) {
     ++first[out.best[0]->name()];
   }
   for (const auto& [name, n] : first) EXPECT_NEAR(n, 1000, 150) << name;
+}
+
+// Records what the scheduler measured, in order.
+struct RecordingObserver : SchedulerObserver {
+  std::vector<std::pair<std::string, double>> durations;
+  void plugin_duration(std::string_view, std::string_view plugin, PluginKind, double seconds) override {
+    durations.emplace_back(std::string(plugin), seconds);
+  }
+  void prefix_match_ratio(std::string_view, double) override {}
+  void kvcache_match_ratio(std::string_view, double) override {}
+  void kvcache_duration(std::string_view, KvStage, double) override {}
+  void kvcache_error(std::string_view, KvStage) override {}
+};
+
+TEST_F(SchedulerTest, PluginsAreTimedOneAfterAnotherFromTheCallersMark) {
+  for (int i = 0; i < 4; ++i) pods.add("p" + std::to_string(i));
+  SchedulerConfig config;
+  config.filters = {"least-request"};
+  config.scores = {{"least-request", 1, ""}, {"random", 1, ""}};
+  auto s = make(config);
+  RecordingObserver observer;
+  ctx.observer = &observer;
+  auto mark = TscClock::now() - std::chrono::milliseconds(5);
+  ctx.clock_mark = mark;
+  ScheduleResult out;
+  ASSERT_TRUE(s->schedule(ctx, pods.all(), out));
+  ASSERT_EQ(observer.durations.size(), 3u);
+  EXPECT_EQ(observer.durations[0].first, "least-request");
+  EXPECT_EQ(observer.durations[2].first, "random");
+  // The first plugin is timed from the caller's mark (5 ms ago); the mark ends where the last plugin ended, so the
+  // durations add up to the time it moved.
+  EXPECT_GE(observer.durations[0].second, 0.005);
+  double sum = 0;
+  for (const auto& [plugin, seconds] : observer.durations) {
+    EXPECT_GE(seconds, 0) << plugin;
+    sum += seconds;
+  }
+  EXPECT_NEAR(sum, std::chrono::duration<double>(ctx.clock_mark - mark).count(), 1e-9);
+
+  // A caller that set no mark: the scheduler takes one itself, so no plugin is timed from the clock's epoch.
+  observer.durations.clear();
+  ctx.clock_mark = {};
+  ASSERT_TRUE(s->schedule(ctx, pods.all(), out));
+  ASSERT_EQ(observer.durations.size(), 3u);
+  EXPECT_LT(observer.durations[0].second, 1.0);
 }
 
 TEST_F(SchedulerTest, FilterThatEmptiesFails) {
