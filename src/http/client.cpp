@@ -1,11 +1,14 @@
 #include "http/client.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
 #include <openssl/x509v3.h>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 
 #include "http/client_connection.h"
@@ -423,7 +426,23 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
     std::array<asio::const_buffer, 2> buffers{asio::buffer(c->out_),
                                               asio::buffer(request.body.data(), request.body.size())};
     c->arm(options_.response_timeout);
-    error_code ec = std::get<0>(co_await c->transport_.write(buffers));
+    // The socket almost always takes a request whole: written at once, it skips an asynchronous write (reactor
+    // operation, completion, composed-write bookkeeping). The coroutine still yields before reading, as that write's
+    // completion did: Asio tries the read on the socket at once, and after other connections' work the response is
+    // usually there, where right away it would fail with EAGAIN (a wasted system call). Measured: 0.3-0.5 us less CPU
+    // per proxied request (docs/benchmarks.md). The server side's response writes gained nothing from the same.
+    size_t written = c->transport_.write_now(buffers);
+    error_code ec;
+    if (written == asio::buffer_size(buffers)) {
+      co_await asio::post(executor_, asio::deferred);
+    } else {
+      for (asio::const_buffer& b : buffers) {
+        size_t skip = std::min(written, b.size());
+        b += skip;
+        written -= skip;
+      }
+      ec = std::get<0>(co_await c->transport_.write(buffers));
+    }
     if (ec) {
       c->disarm();
       c->transport_.close();

@@ -63,6 +63,17 @@ class Transport {
         token, buffers);
   }
 
+  // Writes what a plain socket takes at once, without waiting: returns the bytes written (0 over TLS, when the
+  // socket takes nothing, or on an error, which an asynchronous write of the rest then reports).
+  template <class Buffers>
+  size_t write_now(const Buffers& buffers) {
+    if (tls_) return 0;
+    error_code ec;
+    if (!plain_->non_blocking()) plain_->non_blocking(true, ec);
+    size_t n = ec ? 0 : plain_->write_some(buffers, ec);
+    return ec ? 0 : n;
+  }
+
   auto handshake(asio::ssl::stream_base::handshake_type type) { return tls_->async_handshake(type, kDeferTuple); }
 
   // Closing aborts pending operations; they complete with an error on the reactor thread.

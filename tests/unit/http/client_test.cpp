@@ -132,6 +132,25 @@ TEST_F(ClientTest, ABodyThatCameWithTheHeadIsTakenWithoutReading) {
   EXPECT_EQ(client_->connections_opened(), 1u) << "a body taken whole leaves the connection reusable";
 }
 
+// A request the socket cannot take at once (tens of MiB against a send buffer of at most 4 MiB) is written partly
+// at once and the rest asynchronously: every byte arrives, in order.
+TEST_F(ClientTest, ARequestLargerThanTheSocketBufferArrivesWhole) {
+  ServerOptions options;
+  options.max_body_size = 48 * 1024 * 1024;
+  start(options);
+  std::string body(40 * 1024 * 1024, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 7919) % 26);
+  auto r = run_on(pool_.reactor(0), [&]() -> asio::awaitable<Result<BufferedResponse>> {
+    Endpoint target_endpoint = endpoint();
+    co_return co_await client_->fetch(target_endpoint, {.method = "POST", .target = "/echo", .body = body},
+                                      body.size());
+  }());
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.size(), body.size());
+  EXPECT_TRUE(r->body == body);
+}
+
 TEST_F(ClientTest, ReadsServerSentEventsLineByLine) {
   start();
   auto lines = run_on(pool_.reactor(0), [this]() -> asio::awaitable<std::vector<std::string>> {
