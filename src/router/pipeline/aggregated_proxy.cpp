@@ -48,8 +48,18 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered) {
     }
     st.log.selected_pod = pod.name();
     const Endpoint* serving[] = {&pod};
-    ForwardResult forwarded = co_await forward_response(st, *response, st.stream, SseUsageFilter::Mode::kAggregated,
-                                                        st.injected_usage, serving);
+    // A whole answer that came with its head is sent from here, without forward_response()'s coroutine frame.
+    ForwardResult forwarded;
+    std::vector<http::Header> headers;
+    std::optional<std::string_view> whole;
+    if (!st.stream) whole = buffered_answer(st, *response, headers, serving);
+    if (whole) {
+      auto sent = co_await st.ex.respond(response->status(), headers, *whole);
+      forwarded = forwarded_whole(st, sent, *whole);
+    } else {
+      forwarded = co_await forward_response(st, *response, st.stream, SseUsageFilter::Mode::kAggregated,
+                                            st.injected_usage, serving);
+    }
     if (!st.ex.responded()) {
       // The pod failed before any of its answer reached the client: the next one gets the request.
       spdlog::debug("request {}: pod {} broke off before answering", st.request_id, pod.key);

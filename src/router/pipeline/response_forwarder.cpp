@@ -4,6 +4,24 @@
 
 namespace kthena::router {
 
+std::optional<std::string_view> buffered_answer(RequestState& st, http::ClientResponse& response,
+                                                std::vector<http::Header>& headers,
+                                                std::span<const Endpoint* const> serving) {
+  std::optional<std::string_view> body = response.buffered_body();
+  if (!body) return std::nullopt;
+  st.status = response.status();
+  response_headers(response.head().headers, false, headers);
+  st.snap.scheduler->on_success(st.sched, serving);
+  return body;
+}
+
+ForwardResult forwarded_whole(RequestState& st, const Result<void>& sent, std::string_view body) {
+  ForwardResult result;
+  result.usage = parse_usage(st.w.json(), body);
+  result.complete = sent.has_value();
+  return result;
+}
+
 http::asio::awaitable<ForwardResult> forward_response(RequestState& st, http::ClientResponse& response, bool streaming,
                                                       SseUsageFilter::Mode mode, bool drop_injected,
                                                       std::span<const Endpoint* const> serving) {
@@ -12,24 +30,21 @@ http::asio::awaitable<ForwardResult> forward_response(RequestState& st, http::Cl
   st.status = response.status();
   std::string storage;
   if (!streaming) {
-    copy_headers(response.head().headers, false, storage, headers);
     // Usually the whole body came with the head: answer from the connection's buffer, without a copy.
-    std::optional<std::string_view> body = response.buffered_body();
-    std::string read;
-    if (!body) {
-      auto all = co_await response.read_all();
-      if (!all) {
-        response.abort();
-        co_return result;
-      }
-      read = std::move(*all);
-      body = read;
+    if (std::optional<std::string_view> whole = buffered_answer(st, response, headers, serving)) {
+      auto sent = co_await st.ex.respond(response.status(), headers, *whole);
+      co_return forwarded_whole(st, sent, *whole);
+    }
+    // Reading the body may reuse the buffer the head's fields point into: copy them first.
+    copy_headers(response.head().headers, false, storage, headers);
+    auto all = co_await response.read_all();
+    if (!all) {
+      response.abort();
+      co_return result;
     }
     st.snap.scheduler->on_success(st.sched, serving);
-    auto sent = co_await st.ex.respond(response.status(), headers, *body);
-    result.usage = parse_usage(st.w.json(), *body);
-    result.complete = sent.has_value();
-    co_return result;
+    auto sent = co_await st.ex.respond(response.status(), headers, *all);
+    co_return forwarded_whole(st, sent, *all);
   }
   // The client gets the head only with the first piece of the body: until then a failed upstream can still be
   // replaced by another pod (nothing has reached the client). The head's fields are copied first: reading the body

@@ -4,7 +4,10 @@
 // Exchange::responded()).
 #pragma once
 
+#include <optional>
 #include <span>
+#include <string_view>
+#include <vector>
 
 #include "http/client.h"
 #include "router/pipeline/request_state.h"
@@ -16,6 +19,16 @@ struct ForwardResult {
   bool complete = false;  // the upstream body ended and the client took all of it
   Usage usage;
 };
+
+// A non-streaming answer whose whole body came with its head (the usual case) needs no coroutine of its own: this
+// returns that body and fills `headers` (views into the response, valid while it lives) for the caller to pass to
+// Exchange::respond() and then to forwarded_whole(); the post-schedule hooks have run. nullopt when the body is still
+// to be read: forward_response() does that.
+std::optional<std::string_view> buffered_answer(RequestState& st, http::ClientResponse& response,
+                                                std::vector<http::Header>& headers,
+                                                std::span<const Endpoint* const> serving);
+// The outcome of sending `body` whole: `sent` is what Exchange::respond() returned.
+ForwardResult forwarded_whole(RequestState& st, const Result<void>& sent, std::string_view body);
 
 // `streaming`: forward as a stream (begin_stream/write), else read whole and respond. `mode` and `drop_injected`
 // as in SseUsageFilter. `serving`: the pods that answer (the pod, or the decode and prefill pair); the scheduler's
