@@ -433,7 +433,8 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
     // per proxied request (docs/benchmarks.md). The server side's response writes gained nothing from the same.
     size_t written = c->transport_.write_now(buffers);
     error_code ec;
-    if (written == asio::buffer_size(buffers)) {
+    bool yielded = written == asio::buffer_size(buffers);
+    if (yielded) {
       co_await asio::post(executor_, asio::deferred);
     } else {
       for (asio::const_buffer& b : buffers) {
@@ -473,6 +474,16 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
         }
       }
       asio::mutable_buffer space = c->buffer_.prepare(kReadChunk, c->buffer_limit_);
+      if (yielded) {
+        // After the yield the response is usually there: taken at once, without a read operation's own round
+        // through the scheduler. When it is not, the asynchronous read waits for it.
+        yielded = false;
+        if (size_t got = c->transport_.read_now(space); got > 0) {
+          received = true;
+          c->buffer_.commit(got);
+          continue;
+        }
+      }
       auto [rec, n] = co_await c->transport_.read_some(space);
       if (rec) {
         c->disarm();

@@ -74,6 +74,16 @@ class Transport {
     return ec ? 0 : n;
   }
 
+  // Reads what a plain socket holds now, without waiting: returns the bytes read, 0 over TLS, when nothing is there,
+  // at the end of the stream or on an error (an asynchronous read then reports those).
+  size_t read_now(asio::mutable_buffer buffer) {
+    if (tls_) return 0;
+    error_code ec;
+    if (!plain_->non_blocking()) plain_->non_blocking(true, ec);
+    size_t n = ec ? 0 : plain_->read_some(buffer, ec);
+    return ec ? 0 : n;
+  }
+
   auto handshake(asio::ssl::stream_base::handshake_type type) { return tls_->async_handshake(type, kDeferTuple); }
 
   // Closing aborts pending operations; they complete with an error on the reactor thread.
