@@ -133,6 +133,7 @@ asio::awaitable<bool> ServerConnection::read_head(size_t& head_size) {
   ParseError error;
   idle_ = buffer_.empty();
   set_deadline(CoarseClock::now() + (idle_ ? options.idle_timeout : options.header_timeout));
+  bool try_now = true;
   for (;;) {
     if (!buffer_.empty()) {
       ParseStatus st = parse_request_head(buffer_.data(), options.max_header_size, scanned, head_, head_size, error);
@@ -148,8 +149,15 @@ asio::awaitable<bool> ServerConnection::read_head(size_t& head_size) {
       co_await send_error(431, "the request head is too large");
       co_return false;
     }
-    auto [ec, n] = co_await transport_.read_some(space);
-    if (ec) co_return false;
+    // The next request is usually there by now (the write of the last response went through the scheduler, behind
+    // other connections' work): taken at once, without a read operation's own round through the scheduler.
+    size_t n = try_now ? transport_.read_now(space) : 0;
+    try_now = false;
+    if (n == 0) {
+      auto [ec, got] = co_await transport_.read_some(space);
+      if (ec) co_return false;
+      n = got;
+    }
     buffer_.commit(n);
     if (idle_) {
       idle_ = false;
