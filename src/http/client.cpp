@@ -329,7 +329,8 @@ std::shared_ptr<ClientConnection> Client::take_idle(const Endpoint& endpoint) {
 }
 
 void Client::put_idle(std::shared_ptr<ClientConnection> connection) {
-  auto& list = idle_[connection->key_];
+  if (connection->idle_list_ == nullptr) connection->idle_list_ = &idle_[connection->key_];
+  auto& list = *connection->idle_list_;
   connection->last_used_ = CoarseClock::now();
   if (list.size() >= options_.max_idle_per_endpoint) {
     list.front()->transport_.close();

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -34,6 +35,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   Transport transport_;
   asio::steady_timer timer_;
   std::string key_;
+  // This connection's endpoint's list in the client's idle pool, once it has one: returning the connection to the
+  // pool then hashes no key (the pool's lists are never erased).
+  std::vector<std::shared_ptr<ClientConnection>>* idle_list_ = nullptr;
   size_t buffer_limit_;
   ReadBuffer buffer_;
   ResponseHead head_;
