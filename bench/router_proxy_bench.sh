@@ -11,7 +11,8 @@
 # core the added latency is the proxy's own work and its two extra context switches.
 # Scenarios: small chat requests; 220 KB prompts (prefix-cache scoring on). CPU per request of the proxy process is
 # its utime+stime over the run divided by the requests it served.
-# With a fourth argument, the router of that build (`make release`: profile-guided) runs beside the regular one.
+# With a fourth argument, the router of that build (`make release`: profile-guided, link-time optimised) runs beside
+# the regular one.
 #   bench/router_proxy_bench.sh [build-dir] [seconds] [runs] [pgo-build-dir]
 set -euo pipefail
 build="${1:-build}"
