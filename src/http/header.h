@@ -27,6 +27,7 @@ inline bool iequals(std::string_view a, std::string_view b) {
   }
   return true;
 }
+
 // Connection, Keep-Alive, Content-Length, Transfer-Encoding: the fields that frame a message. The server and the
 // client write their own and drop the caller's, so that a proxy copying headers through cannot desynchronise them.
 bool is_framing_header(std::string_view name);
