@@ -42,7 +42,7 @@ run: build
 
 # The kthena binary built with profile-guided and link-time optimisation ($(PGO_BUILD)/bin/kthena): an instrumented
 # build, a training run of its router and simulator (bench/pgo-train), then a rebuild with the profile. Two builds of
-# the binary, about 15 minutes on 2 cores; `make build` and the tests do not use it.
+# the binary, about 10 minutes on 2 cores; `make build` and the tests do not use it.
 release: deps
 	cmake -S . -B $(PGO_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTHENA_TESTS=OFF -DKTHENA_BENCH=OFF \
 	  -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON -DKTHENA_PGO=generate $(CMAKE_FLAGS)
