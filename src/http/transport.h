@@ -67,20 +67,16 @@ class Transport {
   // socket takes nothing, or on an error, which an asynchronous write of the rest then reports).
   template <class Buffers>
   size_t write_now(const Buffers& buffers) {
-    if (tls_) return 0;
     error_code ec;
-    if (!plain_->non_blocking()) plain_->non_blocking(true, ec);
-    size_t n = ec ? 0 : plain_->write_some(buffers, ec);
+    size_t n = plain_and_non_blocking() ? plain_->write_some(buffers, ec) : 0;
     return ec ? 0 : n;
   }
 
   // Reads what a plain socket holds now, without waiting: returns the bytes read, 0 over TLS, when nothing is there,
   // at the end of the stream or on an error (an asynchronous read then reports those).
   size_t read_now(asio::mutable_buffer buffer) {
-    if (tls_) return 0;
     error_code ec;
-    if (!plain_->non_blocking()) plain_->non_blocking(true, ec);
-    size_t n = ec ? 0 : plain_->read_some(buffer, ec);
+    size_t n = plain_and_non_blocking() ? plain_->read_some(buffer, ec) : 0;
     return ec ? 0 : n;
   }
 
@@ -95,6 +91,16 @@ class Transport {
   bool is_open() { return socket().is_open(); }
 
  private:
+  // A plain socket whose synchronous calls return at once instead of waiting (switched on first use). False over TLS
+  // or when the switch fails: the *_now calls then do nothing, and nothing can block the reactor.
+  bool plain_and_non_blocking() {
+    if (tls_) return false;
+    if (plain_->non_blocking()) return true;
+    error_code ec;
+    plain_->non_blocking(true, ec);
+    return !ec;
+  }
+
   std::optional<tcp::socket> plain_;
   std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;
 };

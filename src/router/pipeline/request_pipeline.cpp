@@ -213,16 +213,16 @@ std::optional<RequestPipeline::Refusal> RequestPipeline::prepare(RequestState& s
 std::optional<RequestPipeline::Refusal> RequestPipeline::schedule(RequestState& st) {
   SchedulingContext& ctx = st.sched;
   const Scheduler& scheduler = *st.snap.scheduler;
-  // The scheduler times its plugins from this mark, one clock read per plugin, and where the last one ended, request
-  // processing ends and the upstream phase starts: no clock read of their own for the checkpoints
-  // (docs/compatibility.md, "access-log timings").
+  // The scheduler times its plugins from this mark (the worker's observer is always set), one clock read per plugin,
+  // and where the last one ended, request processing ends and the upstream phase starts: no clock read of their own
+  // for the checkpoints (docs/compatibility.md, "access-log timings").
   ctx.clock_mark = TscClock::now();
   Result<void> scheduled = st.server->pd ? scheduler.schedule_pd(ctx, *st.server, st.picked)
                                          : scheduler.schedule(ctx, st.server->endpoints, st.picked);
   // The prompt string and its parts are views into this thread's buffers; nothing below may read them.
   ctx.prompt = {};
   ctx.prompt_parts = nullptr;
-  st.processed = ctx.observer != nullptr ? ctx.clock_mark : TscClock::now();
+  st.processed = ctx.clock_mark;
   st.upstream_started = st.processed;
   if (!scheduled) return Refusal{400, "can't schedule to target pod: " + scheduled.error().message, "scheduling"};
   return std::nullopt;
