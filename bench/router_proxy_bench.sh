@@ -9,8 +9,9 @@
 # The 1-connection rows are also taken with the proxy moved onto CPU 0 ("one core"): on a VM, each of the two extra
 # cross-core wake-ups a proxy on its own core causes costs tens of microseconds, whatever the proxy does; on one
 # core the added latency is the proxy's own work and its two extra context switches.
-# Scenarios: small chat requests; 220 KB prompts (prefix-cache scoring on). CPU per request of the proxy process is
-# its utime+stime over the run divided by the requests it served.
+# Scenarios: small chat requests; 220 KB prompts (prefix-cache scoring on); small chat requests again with
+# bench/floor_backend as the backend (the "proxy-bound" layout, where the proxy and not CPU 0 sets the rate). CPU per
+# request of the proxy process is its utime+stime over the run divided by the requests it served.
 # With a fourth argument, the router of that build (`make release`: profile-guided, link-time optimised) runs beside
 # the regular one.
 #   bench/router_proxy_bench.sh [build-dir] [seconds] [runs] [pgo-build-dir]
@@ -61,7 +62,8 @@ spec:
 {apiVersion: v1, kind: Pod, metadata: {name: tiny-0, labels: {app: tiny}}, status: {podIP: 127.0.0.1}}
 YAML
 
-taskset -c 0 nginx -c "$work/backend/nginx.conf" -p "$work/backend" & pids+=($!)
+taskset -c 0 nginx -c "$work/backend/nginx.conf" -p "$work/backend" & backend_pid=$!; pids+=($backend_pid)
+backend_name="nginx backend"
 taskset -c 1 nginx -c "$work/proxy/nginx.conf" -p "$work/proxy" & pids+=($!)
 ACCESS_LOG_ENABLED=false taskset -c 1 "$kthena" --log-level warn router --static "$work/static.yaml" \
   --listen 127.0.0.1:$router --metrics-listen "" --debug-listen "" --threads 1 & router_pid=$!; pids+=($router_pid)
@@ -111,7 +113,7 @@ scenario() {
   local body=$1 conns=$2 i
   rm -f "$work"/res.*
   for i in $(seq "$runs"); do
-    once "direct (nginx backend)" "http://127.0.0.1:$backend/v1/chat/completions" "$body" "$conns" "" >>"$work/res.1"
+    once "direct ($backend_name)" "http://127.0.0.1:$backend/v1/chat/completions" "$body" "$conns" "" >>"$work/res.1"
     once "nginx proxy" "http://127.0.0.1:$nginx_proxy/v1/chat/completions" "$body" "$conns" "$nginx_worker" >>"$work/res.2"
     once "kthena router" "http://127.0.0.1:$router/v1/chat/completions" "$body" "$conns" "$router_pid" >>"$work/res.3"
     once "floor proxy (no routing)" "http://127.0.0.1:$floor/v1/chat/completions" "$body" "$conns" "$floor_pid" >>"$work/res.4"
@@ -140,4 +142,18 @@ echo "== 220 KB prompts, 16 connections"
 scenario large 16
 echo "== 220 KB prompts, 1 connection"
 scenario large 1
+
+# The proxy-bound layout: bench/floor_backend in place of the nginx backend (same port, same answer). With nginx as
+# the backend, wrk and the backend take about 12 us of CPU 0 a request, which caps every proxy near the same rate
+# (the floor proxy's too); the floor backend takes about 4 us, so the proxy's own CPU sets its rate. The proxies keep
+# running: their pooled upstream connections to the old backend fail once and are replaced (a warm-up round each).
+echo "== small requests, 64 connections, proxy-bound: the floor backend in place of nginx's"
+kill "$backend_pid"; wait "$backend_pid" 2>/dev/null || true
+taskset -c 0 "$(dirname "$kthena")/floor_backend" $backend & pids+=($!)
+backend_name="floor backend"
+for _ in $(seq 100); do curl -sf -o /dev/null -d '{}' "http://127.0.0.1:$backend/" && break; sleep 0.05; done
+for port in $nginx_proxy $router $floor ${pgo_pid:+$pgo_router}; do
+  taskset -c 0 wrk -t1 -c64 -d1s -s "$work/small.lua" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null
+done
+scenario small 64
 echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))"

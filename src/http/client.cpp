@@ -424,8 +424,8 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
     c->timed_out_ = false;
     c->buffer_.unpin();
     serialize_request(*c, endpoint, request);
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(c->out_),
-                                              asio::buffer(request.body.data(), request.body.size())};
+    std::string_view body = coalesce(c->out_, request.body);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(c->out_), asio::buffer(body.data(), body.size())};
     c->arm(options_.response_timeout);
     // The socket almost always takes a request whole: written at once, it skips an asynchronous write (reactor
     // operation, completion, composed-write bookkeeping). The coroutine still yields before reading, as that write's

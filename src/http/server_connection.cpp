@@ -452,8 +452,8 @@ asio::awaitable<Result<void>> ServerConnection::respond(int status, std::span<co
   if (draining_) keep_alive_ = false;
   write_head(status, headers, false, body.size());
   response_state_ = ResponseState::kDone;
-  bool send_body = !body.empty() && head_.method != "HEAD";
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body.data(), send_body ? body.size() : 0)};
+  std::string_view rest = head_.method == "HEAD" ? std::string_view() : coalesce(out_, body);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(rest.data(), rest.size())};
   io_deadline();
   error_code ec = std::get<0>(co_await transport_.write(buffers));
   clear_deadline();

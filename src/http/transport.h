@@ -2,11 +2,16 @@
 // branch per call instead of templating every connection type on the stream.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
+
+#include <sys/uio.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
@@ -24,6 +29,18 @@ using boost::system::error_code;
 using tcp = asio::ip::tcp;
 inline constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
 inline constexpr auto kDeferTuple = asio::as_tuple(asio::deferred);
+
+// A message whose body is at most this long is sent as one buffer, the body copied behind its head: the kernel takes
+// one buffer with send(2), two with sendmsg(2), whose message header and iovec array it first copies in and checks,
+// and that costs about 0.15 us a call here, more than copying a couple of KiB (docs/benchmarks.md).
+inline constexpr size_t kCoalescedBodyMax = 2048;
+
+// Appends a short `body` to `head` and returns what is left to send after `head`: nothing, or the long body.
+inline std::string_view coalesce(std::string& head, std::string_view body) {
+  if (body.size() > kCoalescedBodyMax) return body;
+  head.append(body);
+  return {};
+}
 
 class Transport {
  public:
@@ -54,11 +71,13 @@ class Transport {
   auto write(const Buffers& buffers, Token&& token = kDeferTuple) {
     return asio::async_initiate<Token, void(error_code, size_t)>(
         [this](auto handler, const Buffers& b) {
-          if (tls_) {
-            asio::async_write(*tls_, b, std::move(handler));
-          } else {
-            asio::async_write(*plain_, b, std::move(handler));
-          }
+          one_or_two(b, [&](const auto& bufs) {
+            if (tls_) {
+              asio::async_write(*tls_, bufs, std::move(handler));
+            } else {
+              asio::async_write(*plain_, bufs, std::move(handler));
+            }
+          });
         },
         token, buffers);
   }
@@ -67,17 +86,22 @@ class Transport {
   // socket takes nothing, or on an error, which an asynchronous write of the rest then reports).
   template <class Buffers>
   size_t write_now(const Buffers& buffers) {
-    error_code ec;
-    size_t n = plain_and_non_blocking() ? plain_->write_some(buffers, ec) : 0;
-    return ec ? 0 : n;
+    if (!plain_and_non_blocking()) return 0;
+    std::array<iovec, 4> iov;
+    size_t count = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+      asio::const_buffer b(*it);
+      if (b.size() == 0) continue;
+      if (count == iov.size()) break;  // the rest goes with the asynchronous write that follows a partial one
+      iov[count++] = iovec{const_cast<void*>(b.data()), b.size()};
+    }
+    return count == 0 ? 0 : send_now(iov.data(), count);
   }
 
   // Reads what a plain socket holds now, without waiting: returns the bytes read, 0 over TLS, when nothing is there,
   // at the end of the stream or on an error (an asynchronous read then reports those).
   size_t read_now(asio::mutable_buffer buffer) {
-    error_code ec;
-    size_t n = plain_and_non_blocking() ? plain_->read_some(buffer, ec) : 0;
-    return ec ? 0 : n;
+    return plain_and_non_blocking() ? receive_now(buffer.data(), buffer.size()) : 0;
   }
 
   auto handshake(asio::ssl::stream_base::handshake_type type) { return tls_->async_handshake(type, kDeferTuple); }
@@ -91,6 +115,22 @@ class Transport {
   bool is_open() { return socket().is_open(); }
 
  private:
+  // Calls `f` with a head-and-body pair as one buffer when the body is empty (see kCoalescedBodyMax: Asio writes a
+  // single buffer with send(2)), with other buffer sequences as they are.
+  template <class Buffers, class F>
+  static decltype(auto) one_or_two(const Buffers& buffers, F&& f) {
+    if constexpr (std::is_same_v<Buffers, std::array<asio::const_buffer, 2>>) {
+      if (buffers[1].size() == 0) return f(buffers[0]);
+    }
+    return f(buffers);
+  }
+
+  // The system calls themselves, not glibc's wrappers: those are cancellation points, which in a multi-threaded
+  // process switch asynchronous cancellation on and off around every call (two atomic operations each; the router
+  // never cancels threads). One buffer goes with send(2) (see kCoalescedBodyMax).
+  size_t send_now(const iovec* iov, size_t count);
+  size_t receive_now(void* data, size_t size);
+
   // A plain socket whose synchronous calls return at once instead of waiting (switched on first use). False over TLS
   // or when the switch fails: the *_now calls then do nothing, and nothing can block the reactor.
   bool plain_and_non_blocking() {

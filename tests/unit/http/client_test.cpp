@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "http/server.h"
+#include "http/transport.h"
 #include "unit/http/test_support.h"
 
 namespace kthena::http {
@@ -149,6 +150,26 @@ TEST_F(ClientTest, ARequestLargerThanTheSocketBufferArrivesWhole) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body.size(), body.size());
   EXPECT_TRUE(r->body == body);
+}
+
+// Requests and responses whose bodies are short go out as one buffer, the body copied behind the head; longer ones
+// as two. Around that limit, both ways, on one kept-alive connection: every byte arrives, and the framing holds.
+TEST_F(ClientTest, BodiesAroundTheCoalescingLimitArriveWhole) {
+  start();
+  for (size_t size :
+       {size_t{0}, size_t{1}, kCoalescedBodyMax - 1, kCoalescedBodyMax, kCoalescedBodyMax + 1, 3 * kCoalescedBodyMax}) {
+    std::string body(size, '\0');
+    for (size_t i = 0; i < size; ++i) body[i] = static_cast<char>('a' + (i * 31 + size) % 26);
+    auto r = run_on(pool_.reactor(0), [&]() -> asio::awaitable<Result<BufferedResponse>> {
+      Endpoint target_endpoint = endpoint();
+      co_return co_await client_->fetch(target_endpoint, {.method = "POST", .target = "/echo", .body = body},
+                                        body.size());
+    }());
+    ASSERT_TRUE(r) << size << ": " << r.error().to_string();
+    EXPECT_EQ(r->status, 200) << size;
+    EXPECT_TRUE(r->body == body) << size;
+  }
+  EXPECT_EQ(client_->idle_connections(), 1u);  // one connection carried them all
 }
 
 TEST_F(ClientTest, ReadsServerSentEventsLineByLine) {
