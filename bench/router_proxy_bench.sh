@@ -28,12 +28,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 backend=28181; nginx_proxy=28182; router=28183; floor=28184; pgo_router=28185
-for port in $backend $nginx_proxy $router $floor $pgo_router; do  # else another process would answer in a target's place
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "router_proxy_bench: port $port is in use; stop what listens there (ss -ltnp 'sport = :$port')" >&2
-    exit 1
-  fi
-done
+"$root/bench/ports-free" router_proxy_bench $backend $nginx_proxy $router $floor $pgo_router
 mkdir -p "$work"/{backend,proxy}/tmp
 nginx_conf() {  # dir port location
   cat <<NGINX

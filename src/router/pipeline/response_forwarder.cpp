@@ -31,20 +31,22 @@ http::asio::awaitable<ForwardResult> forward_response(RequestState& st, http::Cl
   std::string storage;
   if (!streaming) {
     // Usually the whole body came with the head: answer from the connection's buffer, without a copy.
-    if (std::optional<std::string_view> whole = buffered_answer(st, response, headers, serving)) {
-      auto sent = co_await st.ex.respond(response.status(), headers, *whole);
-      co_return forwarded_whole(st, sent, *whole);
+    std::optional<std::string_view> whole = buffered_answer(st, response, headers, serving);
+    std::string read;
+    if (!whole) {
+      // Reading the body may reuse the buffer the head's fields point into: copy them first.
+      copy_headers(response.head().headers, false, storage, headers);
+      auto all = co_await response.read_all();
+      if (!all) {
+        response.abort();
+        co_return result;
+      }
+      st.snap.scheduler->on_success(st.sched, serving);
+      read = std::move(*all);
+      whole = read;
     }
-    // Reading the body may reuse the buffer the head's fields point into: copy them first.
-    copy_headers(response.head().headers, false, storage, headers);
-    auto all = co_await response.read_all();
-    if (!all) {
-      response.abort();
-      co_return result;
-    }
-    st.snap.scheduler->on_success(st.sched, serving);
-    auto sent = co_await st.ex.respond(response.status(), headers, *all);
-    co_return forwarded_whole(st, sent, *all);
+    auto sent = co_await st.ex.respond(response.status(), headers, *whole);
+    co_return forwarded_whole(st, sent, *whole);
   }
   // The client gets the head only with the first piece of the body: until then a failed upstream can still be
   // replaced by another pod (nothing has reached the client). The head's fields are copied first: reading the body
