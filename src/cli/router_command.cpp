@@ -23,6 +23,23 @@ std::chrono::nanoseconds env_duration(const char* name, std::chrono::nanoseconds
   return *d;
 }
 
+// A duration flag in Go's syntax ("10s", "5m", "1h30m"), as upstream's flags and the environment take them.
+void add_duration_flag(CLI::App* cmd, const std::string& name, std::chrono::milliseconds& target,
+                       const std::string& description) {
+  std::string fallback = api::format_go_duration(target);
+  cmd->add_option_function<std::string>(
+         name,
+         [&target, name](const std::string& text) {
+           auto d = api::parse_go_duration(text);
+           if (!d || d->count() <= 0) {
+             throw CLI::ValidationError(name, "\"" + text + "\" is not a positive duration (e.g. 30s, 5m)");
+           }
+           target = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+         },
+         description)
+      ->default_str(fallback);
+}
+
 int run_router(router::RouterServerOptions options, const std::string& kubeconfig, bool kube_mode) {
   if (kube_mode) options.kubeconfig = kubeconfig;
   options.control.scrape_interval = env_duration("METRICS_SCRAPE_INTERVAL", std::chrono::seconds(1));
@@ -80,6 +97,27 @@ void add_router_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(size_t{0}, router::kMaxWorkerThreads));
   cmd->add_option("--max-body-size", options->max_body_size, "Largest request body in bytes")
       ->default_val(64 * 1024 * 1024);
+  cmd->add_option("--max-connections", options->max_connections,
+                  "Client connections at once; beyond it new ones are closed at once (0: unlimited)")
+      ->default_val(options->max_connections);
+  cmd->add_option("--max-buffered-bytes", options->max_buffered_bytes,
+                  "Bytes of request heads and bodies held for all clients together; a request that would need more "
+                  "gets 503 (0: unlimited)")
+      ->default_val(options->max_buffered_bytes);
+  cmd->add_option("--max-json-depth", options->max_json_depth, "Deepest nesting of a request body's JSON")
+      ->default_val(options->max_json_depth)
+      ->check(CLI::Range(size_t{2}, size_t{10000}));
+  add_duration_flag(cmd, "--header-timeout", options->header_timeout,
+                    "A request head must arrive whole within this (slowloris clients are cut off)");
+  add_duration_flag(cmd, "--body-timeout", options->body_timeout,
+                    "A request body must arrive whole within this after its head");
+  add_duration_flag(cmd, "--idle-timeout", options->idle_timeout, "A kept-alive client connection may idle this long");
+  add_duration_flag(cmd, "--upstream-connect-timeout", options->upstream_connect_timeout,
+                    "Each attempt's connection to a pod must be made within this");
+  add_duration_flag(cmd, "--upstream-header-timeout", options->upstream_header_timeout,
+                    "A pod must start its answer within this (ModelServer trafficPolicy.timeout replaces it)");
+  add_duration_flag(cmd, "--upstream-idle-timeout", options->upstream_idle_timeout,
+                    "A pod's answer may pause this long between pieces before it is cut off");
   cmd->callback([options, kubeconfig, kube, file, &exit_code] {
     if (kube->count() == 0 && file->count() == 0) {
       std::cerr << "kthena router: one of --kubeconfig or --static is required\n";

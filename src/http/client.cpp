@@ -22,6 +22,11 @@ namespace {
 
 constexpr size_t kBodyWindow = 64 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
+// A pooled connection idle for longer is checked for a close by the server before it is used.
+constexpr std::chrono::milliseconds kLookAfterIdle{500};
+// Room a chunked body needs behind its pinned head: the decoder holds a chunk-size or trailer line of up to 4 KiB
+// whole before consuming it (parser.cpp, kMaxChunkLine).
+constexpr size_t kChunkedRoom = 8 * 1024;
 
 Result<void> io_error(ClientConnection& c, const error_code& ec, std::string_view what) {
   if (c.timed_out()) return fail(ErrorCode::kTimeout, std::string(what) + ": timed out");
@@ -61,15 +66,10 @@ void serialize_request(ClientConnection& c, const Endpoint& endpoint, const Clie
   out.append("\r\n"sv);
 }
 
-// Reads from the connection after the pinned head; rebases the head's views if the buffer had to grow.
+// Reads from the connection into the room after the pinned head, which never moves it (read_buffer.h).
 asio::awaitable<Result<void>> read_more(ClientConnection& c, std::chrono::milliseconds timeout) {
-  const char* old_base = c.buffer_.base();
-  asio::mutable_buffer space = c.buffer_.prepare(kReadChunk, c.buffer_limit_);
-  if (c.buffer_.base() != old_base) {
-    const char* nb = c.buffer_.base();
-    c.head_.reason = std::string_view(nb + (c.head_.reason.data() - old_base), c.head_.reason.size());
-    c.head_.headers.rebase(old_base, nb);
-  }
+  asio::mutable_buffer space = c.buffer_.prepare(kReadChunk);
+  if (space.size() == 0) co_return fail(ErrorCode::kInternal, "the response read buffer is full");
   c.arm(timeout);
   auto [ec, n] = co_await c.transport_.read_some(space);
   c.disarm();
@@ -78,10 +78,26 @@ asio::awaitable<Result<void>> read_more(ClientConnection& c, std::chrono::millis
   co_return Result<void>{};
 }
 
+// Whether a request may be sent again after its connection broke with no answer: the server may have processed it
+// already, so only when doing it twice is harmless (RFC 9110 §9.2.2), as Go's transport decides.
+bool replayable(const ClientRequest& request) {
+  std::string_view m = request.method;
+  if (m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE") return true;
+  for (const Header& h : request.headers) {
+    if (iequals(h.name, "idempotency-key") || iequals(h.name, "x-idempotency-key")) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void ClientConnection::arm(std::chrono::milliseconds d) {
   if (d.count() <= 0) return;
+  if (reactor_ != nullptr) {
+    set_deadline(CoarseClock::now() + d);
+    return;
+  }
+  timer_armed_ = true;
   timer_.expires_after(d);
   timer_.async_wait([weak = weak_from_this()](error_code ec) {
     if (ec) return;
@@ -93,7 +109,11 @@ void ClientConnection::arm(std::chrono::milliseconds d) {
 }
 
 void ClientConnection::disarm() {
-  timer_.cancel();
+  clear_deadline();
+  if (timer_armed_) {
+    timer_armed_ = false;
+    timer_.cancel();
+  }
 }
 
 // ---- ClientResponse ----
@@ -177,9 +197,7 @@ asio::awaitable<Result<std::optional<std::string_view>>> ClientResponse::read_so
       }
       case BodyKind::kUntilClose: {
         if (c.buffer_.empty()) {
-          const char* old_base = c.buffer_.base();
-          asio::mutable_buffer space = c.buffer_.prepare(kReadChunk, c.buffer_limit_);
-          if (c.buffer_.base() != old_base) c.head_.headers.rebase(old_base, c.buffer_.base());
+          asio::mutable_buffer space = c.buffer_.prepare(kReadChunk);
           c.arm(timeout);
           auto [ec, n] = co_await c.transport_.read_some(space);
           c.disarm();
@@ -300,6 +318,12 @@ Client::Client(asio::any_io_executor executor, ClientOptions options)
 
 Client::~Client() = default;
 
+Result<std::unique_ptr<Client>> Client::create(Reactor& reactor, ClientOptions options) {
+  auto client = create(reactor.executor(), std::move(options));
+  if (client) (*client)->reactor_ = &reactor;
+  return client;
+}
+
 Result<std::unique_ptr<Client>> Client::create(asio::any_io_executor executor, ClientOptions options) {
   std::unique_ptr<Client> client(new Client(std::move(executor), std::move(options)));
   auto tls = make_client_tls_context(client->options_.tls);
@@ -318,11 +342,16 @@ std::shared_ptr<ClientConnection> Client::take_idle(const Endpoint& endpoint) {
   auto it = idle_.find(std::string_view(endpoint.key()));
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
-  CoarseClock::time_point oldest = CoarseClock::now() - options_.idle_ttl;
+  CoarseClock::time_point now = CoarseClock::now();
+  CoarseClock::time_point oldest = now - options_.idle_ttl;
   while (!list.empty()) {
     std::shared_ptr<ClientConnection> c = std::move(list.back());
     list.pop_back();
-    if (c->last_used_ >= oldest && c->transport_.is_open()) return c;
+    // A connection idle for a while may have been closed by the server (engines close idle connections after a few
+    // seconds: uvicorn after 5): look before using it, so that a request that cannot be repeated is not sent into a
+    // closed connection. Under load connections come back within microseconds and this system call is skipped.
+    bool fresh = now - c->last_used_ < kLookAfterIdle;
+    if (c->last_used_ >= oldest && c->transport_.is_open() && (fresh || c->transport_.open_and_quiet())) return c;
     c->transport_.close();
   }
   return nullptr;
@@ -365,7 +394,7 @@ asio::awaitable<Result<std::shared_ptr<ClientConnection>>> Client::connect(const
         co_await resolver.async_resolve(endpoint.host(), std::to_string(endpoint.port()), kAwaitTuple);
     if (rec) {
       timer_guard->cancel();
-      co_return fail(ErrorCode::kIo, "cannot resolve " + endpoint.host() + ": " + rec.message(), where);
+      co_return fail(ErrorCode::kUnavailable, "cannot resolve " + endpoint.host() + ": " + rec.message(), where);
     }
     auto [cec, ep] = co_await asio::async_connect(socket, results, kAwaitTuple);
     ec = cec;
@@ -373,7 +402,7 @@ asio::awaitable<Result<std::shared_ptr<ClientConnection>>> Client::connect(const
   if (ec) {
     timer_guard->cancel();
     if (timed_out) co_return fail(ErrorCode::kTimeout, "connect timed out", where);
-    co_return fail(ErrorCode::kIo, "cannot connect: " + ec.message(), where);
+    co_return fail(ErrorCode::kUnavailable, "cannot connect: " + ec.message(), where);
   }
   socket.set_option(tcp::no_delay(true), ec);
   size_t limit = options_.max_header_size + kBodyWindow;
@@ -393,7 +422,7 @@ asio::awaitable<Result<std::shared_ptr<ClientConnection>>> Client::connect(const
         X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
       }
     }
-    c = std::make_shared<ClientConnection>(std::move(transport), endpoint.key(), limit);
+    c = std::make_shared<ClientConnection>(std::move(transport), endpoint.key(), limit, reactor_);
     // The socket now lives in the TLS stream: the handshake's timeout is the connection's own timer.
     timer_guard->cancel();
     c->arm(options_.connect_timeout);
@@ -405,7 +434,7 @@ asio::awaitable<Result<std::shared_ptr<ClientConnection>>> Client::connect(const
     }
   } else {
     timer_guard->cancel();
-    c = std::make_shared<ClientConnection>(Transport(std::move(socket)), endpoint.key(), limit);
+    c = std::make_shared<ClientConnection>(Transport(std::move(socket)), endpoint.key(), limit, reactor_);
   }
   ++opened_;
   co_return c;
@@ -433,6 +462,7 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
     // usually there, where right away it would fail with EAGAIN (a wasted system call). Measured: 0.3-0.5 us less CPU
     // per proxied request (docs/benchmarks.md). The server side's response writes gained nothing from the same.
     size_t written = c->transport_.write_now(buffers);
+    bool wrote_some = written > 0;
     error_code ec;
     bool yielded = written == asio::buffer_size(buffers);
     if (yielded) {
@@ -443,12 +473,16 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
         b += skip;
         written -= skip;
       }
-      ec = std::get<0>(co_await c->transport_.write(buffers));
+      auto [wec, n] = co_await c->transport_.write(buffers);
+      ec = wec;
+      wrote_some = wrote_some || n > 0;
     }
     if (ec) {
       c->disarm();
       c->transport_.close();
-      if (reused && !c->timed_out()) continue;
+      // A pooled connection the server had closed: nothing of the request reached it (or only part of it, which no
+      // server acts on unless the method is safe to repeat anyway). Send it again on a new connection.
+      if (reused && !c->timed_out() && (!wrote_some || replayable(request))) continue;
       co_return tl::unexpected(io_error(*c, ec, "sending the request to " + endpoint.key()).error());
     }
     // Read the head (1xx interim responses are skipped).
@@ -456,6 +490,7 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
     size_t head_size = 0;
     ParseError perr;
     bool received = !c->buffer_.empty();
+    bool stale = false;
     for (;;) {
       if (!c->buffer_.empty()) {
         ParseStatus st = parse_response_head(c->buffer_.data(), options_.max_header_size, scanned, head_request,
@@ -466,7 +501,13 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
             scanned = 0;
             continue;
           }
-          break;
+          // The body is read into the room behind the head, which is pinned from here on and cannot grow: a chunked
+          // body needs room for a whole chunk-size line. Make it now and parse again over the moved bytes.
+          size_t end = c->buffer_.begin_offset() + c->buffer_.size();
+          if (c->head_.body != BodyKind::kChunked || c->buffer_.capacity() - end >= kChunkedRoom) break;
+          c->buffer_.grow(std::max(c->buffer_.capacity(), c->buffer_.size() + kChunkedRoom));
+          scanned = 0;
+          continue;
         }
         if (st == ParseStatus::kError) {
           c->disarm();
@@ -474,7 +515,19 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
           co_return fail(ErrorCode::kBadRequest, "malformed response from " + endpoint.key() + ": " + perr.message);
         }
       }
-      asio::mutable_buffer space = c->buffer_.prepare(kReadChunk, c->buffer_limit_);
+      asio::mutable_buffer space = c->buffer_.prepare(kReadChunk);
+      if (space.size() == 0) {
+        // The head has filled the buffer (nothing is pinned while it is read): grow, up to the head limit.
+        if (c->buffer_.capacity() >= c->buffer_limit_) {
+          c->disarm();
+          c->transport_.close();
+          co_return fail(ErrorCode::kBadRequest, "the response head from " + endpoint.key() + " exceeds " +
+                                                     std::to_string(options_.max_header_size) + " bytes");
+        }
+        c->buffer_.grow(std::min(c->buffer_.capacity() * 2, c->buffer_limit_));
+        scanned = 0;
+        space = c->buffer_.prepare(kReadChunk);
+      }
       if (yielded) {
         // After the yield the response is usually there: taken at once, without a read operation's own round
         // through the scheduler. When it is not, the asynchronous read waits for it.
@@ -489,13 +542,25 @@ asio::awaitable<Result<ClientResponse>> Client::send(const Endpoint& endpoint, c
       if (rec) {
         c->disarm();
         c->transport_.close();
-        if (reused && !received && !c->timed_out() && rec != asio::error::operation_aborted) break;
+        // A pooled connection that ends before any byte of an answer was most likely closed by the server while the
+        // request was on its way. Only a request that is safe to repeat is sent again: the server may also have
+        // taken it and died, and a generation must not run twice behind the caller's back (the caller's retry
+        // policy decides).
+        if (reused && !received && !c->timed_out() && rec != asio::error::operation_aborted && replayable(request)) {
+          stale = true;
+          break;
+        }
+        if (reused && !received && !c->timed_out() && rec != asio::error::operation_aborted) {
+          co_return fail(ErrorCode::kIo,
+                         "the pooled connection to " + endpoint.key() +
+                             " closed before any answer (the request may have been processed): " + rec.message());
+        }
         co_return tl::unexpected(io_error(*c, rec, "waiting for the response from " + endpoint.key()).error());
       }
       received = true;
       c->buffer_.commit(n);
     }
-    if (!c->transport_.is_open()) continue;  // the pooled connection was stale: retry on a new one
+    if (stale) continue;  // the pooled connection was stale: a new one for a request safe to repeat
     c->disarm();
     c->buffer_.consume(head_size);
     c->buffer_.pin(c->buffer_.begin_offset());

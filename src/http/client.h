@@ -18,6 +18,7 @@
 #include "http/endpoint.h"
 #include "http/header.h"
 #include "http/message.h"
+#include "http/reactor.h"
 #include "http/tls.h"
 
 namespace boost::asio::ssl {
@@ -97,14 +98,21 @@ struct BufferedResponse {
 class Client {
  public:
   static Result<std::unique_ptr<Client>> create(asio::any_io_executor executor, ClientOptions options = {});
+  // A client on a reactor's thread: its timeouts are deadlines the reactor sweeps (docs/http.md), a store per
+  // operation instead of a timer, at the sweep interval's precision.
+  static Result<std::unique_ptr<Client>> create(Reactor& reactor, ClientOptions options = {});
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   // Sends the request and returns once the response head arrived. When a pooled connection turns out to have been
   // closed by the server (the write fails, or the connection ends before any response byte), the request is sent
-  // once more on a new connection, as browsers and Go's transport do. Errors: kIo (connect, reset, cancelled),
-  // kTimeout, kBadRequest (malformed response).
+  // once more on a new connection, as browsers and Go's transport do, but only when no byte of it was sent or it is
+  // safe to repeat (GET, HEAD, OPTIONS, TRACE, or an Idempotency-Key header): the server may have taken a POST and
+  // died, and running it twice is the caller's decision. Errors: kUnavailable (the endpoint refused the connection
+  // or cannot be reached or resolved: nothing was sent), kTimeout (connect, or the response head within
+  // response_timeout), kIo (the connection broke after the request was sent, or cancelled), kBadRequest (malformed
+  // response).
   asio::awaitable<Result<ClientResponse>> send(const Endpoint& endpoint, const ClientRequest& request);
   // send() and read_all().
   asio::awaitable<Result<BufferedResponse>> fetch(const Endpoint& endpoint, const ClientRequest& request,
@@ -127,6 +135,7 @@ class Client {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   asio::any_io_executor executor_;
+  Reactor* reactor_ = nullptr;
   ClientOptions options_;
   std::shared_ptr<asio::ssl::context> tls_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<ClientConnection>>, KeyHash, std::equal_to<>> idle_;

@@ -38,17 +38,6 @@ bool HeaderList::has(std::string_view name) const {
   return false;
 }
 
-void HeaderList::rebase(const char* old_base, const char* new_base) {
-  auto move = [&](std::string_view v) {
-    if (v.data() == nullptr) return v;
-    return std::string_view(new_base + (v.data() - old_base), v.size());
-  };
-  for (Header& h : items_) {
-    h.name = move(h.name);
-    h.value = move(h.value);
-  }
-}
-
 bool has_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');

@@ -45,8 +45,6 @@ class HeaderList {
 
   void add(std::string_view name, std::string_view value) { items_.push_back({name, value}); }
   void clear() { items_.clear(); }
-  // Moves every view by `delta` bytes: used after the buffer they point into was reallocated.
-  void rebase(const char* old_base, const char* new_base);
 
  private:
   std::vector<Header> items_;

@@ -292,6 +292,18 @@ ParseStatus parse_request_head(std::string_view data, size_t max_head_size, size
   if (!parse_fields(rest, head.headers, head.version_minor, head.body, head.content_length, head.keep_alive, error)) {
     return ParseStatus::kError;
   }
+  // RFC 9112 §3.2: exactly one Host in HTTP/1.1 (at most one in 1.0). Two could name two different origins to two
+  // different readers (a proxy and the server behind it).
+  size_t hosts = 0;
+  for (const Header& h : head.headers.all()) hosts += h.name.size() == 4 && iequals(h.name, "host");
+  if (hosts > 1) {
+    error = {400, "more than one Host header field"};
+    return ParseStatus::kError;
+  }
+  if (hosts == 0 && head.version_minor >= 1) {
+    error = {400, "an HTTP/1.1 request without a Host header field"};
+    return ParseStatus::kError;
+  }
   head.expect_continue = head.version_minor >= 1 && iequals(head.headers.get("expect"), "100-continue");
   head_size = skip + end;
   return ParseStatus::kComplete;

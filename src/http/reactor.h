@@ -20,8 +20,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list.hpp>
 
+#include "common/coarse_clock.h"
 #include "http/asio.h"
-#include "http/coarse_clock.h"
 
 namespace kthena::http {
 

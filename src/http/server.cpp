@@ -55,7 +55,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ServerState> st, ServerShard* 
     error_code ignored;
     tcp::endpoint peer = socket.remote_endpoint(ignored);
     std::string remote = peer.address().to_string(ignored);
-    if (!admit(*st, remote)) continue;  // the socket closes as it goes out of scope
+    if (!admit(*st, remote)) {
+      ServerCounters::bump(st->counters.connections_refused);
+      continue;  // the socket closes as it goes out of scope
+    }
     socket.set_option(tcp::no_delay(true), ignored);
     Transport transport = st->tls ? Transport(std::move(socket), *st->tls) : Transport(std::move(socket));
     auto connection = std::make_unique<ServerConnection>(st, *shard, std::move(transport), std::move(remote));
@@ -116,6 +119,7 @@ Result<std::unique_ptr<Server>> Server::start(ReactorPool& pool, ServerOptions o
     st->tls = std::move(*ctx);
   }
   st->options = std::move(options);
+  st->budget.set_limit(st->options.max_buffered_bytes);
   st->handler = std::move(handler);
   const ServerOptions& o = st->options;
   bool every = o.accept == ServerOptions::Accept::kEveryReactor && pool.size() > 1;
@@ -152,6 +156,15 @@ const std::string& Server::address() const {
 }
 size_t Server::connections() const {
   return state_->live.load();
+}
+size_t Server::buffered_bytes() const {
+  return state_->budget.used();
+}
+ServerStats Server::stats() const {
+  const ServerCounters& c = state_->counters;
+  auto get = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  return ServerStats{get(c.connections_refused), get(c.malformed),       get(c.head_too_large), get(c.body_too_large),
+                     get(c.over_buffer_budget),  get(c.header_timeouts), get(c.body_timeouts),  get(c.io_timeouts)};
 }
 
 void Server::shutdown(std::chrono::milliseconds grace) {

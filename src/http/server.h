@@ -1,6 +1,7 @@
 // An HTTP/1.1 server on a ReactorPool. Each reactor accepts on its own SO_REUSEPORT socket (or one reactor accepts,
 // for the simulator's hundreds of listeners), and a connection lives on the reactor that accepted it. Limits answer
-// 431 (head too large), 413 (body too large), 400 (malformed), 501/505; slow or idle clients are closed by deadline.
+// 431 (head too large), 413 (body too large), 400 (malformed), 501/505, 503 (the server's buffer budget is spent);
+// slow or idle clients are closed by deadline. What it refuses on its own is counted (Server::stats()).
 #pragma once
 
 #include <chrono>
@@ -41,8 +42,15 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   // Keep-alive connection waiting for its next request.
   std::chrono::milliseconds idle_timeout{75000};
+  // From the end of a request's head to the end of its body: a client trickling its body a byte at a time is cut off
+  // here (io_timeout alone would let it hold the connection and its buffer for as long as it keeps trickling).
+  std::chrono::milliseconds body_timeout{60000};
   // No progress while reading a body or writing a response (the handler's own time is not limited).
   std::chrono::milliseconds io_timeout{60000};
+  // Bytes that all connections of this server together may hold for requests beyond each connection's first read
+  // buffer (ReadBuffer::kInitialCapacity): read buffers grown for large heads, and bodies. 0: unlimited. A request
+  // that would need more is answered 503 and its connection closed; other requests go on.
+  size_t max_buffered_bytes = 0;
   size_t max_requests_per_connection = 0;  // 0: unlimited
   size_t max_connections = 0;              // 0: unlimited; beyond it new connections are closed at once
   size_t max_connections_per_client = 0;   // per remote IP; 0: unlimited
@@ -52,6 +60,18 @@ struct ServerOptions {
   // objects). `message` says what was wrong. Unset: text/plain, the message and a newline. Called on the connection's
   // reactor thread; must not throw.
   std::function<ErrorBody(int status, std::string_view message)> error_body;
+};
+
+// What a server refused or cut off on its own, counted since it started.
+struct ServerStats {
+  uint64_t connections_refused = 0;  // over max_connections or max_connections_per_client: closed at once
+  uint64_t malformed = 0;            // a head or body that does not parse: 400, 501, 505
+  uint64_t head_too_large = 0;       // 431
+  uint64_t body_too_large = 0;       // 413
+  uint64_t over_buffer_budget = 0;   // 503: max_buffered_bytes spent
+  uint64_t header_timeouts = 0;      // head not complete within header_timeout
+  uint64_t body_timeouts = 0;        // body not complete within body_timeout
+  uint64_t io_timeouts = 0;          // no progress within io_timeout reading a body or writing a response
 };
 
 struct ServerState;
@@ -68,6 +88,10 @@ class Server {
   const std::string& address() const;
   // Connections open now (all reactors). Any thread.
   size_t connections() const;
+  // Bytes held now against max_buffered_bytes. Any thread.
+  size_t buffered_bytes() const;
+  // Any thread.
+  ServerStats stats() const;
 
   // Stops accepting, closes idle connections, lets in-flight requests finish (their responses say Connection: close)
   // for up to `grace`, then closes what is left. Blocks until every connection ended; idempotent. Any thread except

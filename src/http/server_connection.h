@@ -1,5 +1,12 @@
 // Internal to src/http. One accepted connection: reads requests, runs the handler for each, writes responses, keeps
-// the connection alive between them. Lives on one reactor; owned by its serving coroutine.
+// the connection alive between them. Lives on one reactor; owned by its serving coroutine. Its methods are spread
+// over four files, one per concern: server_connection.cpp (the request loop, heads, deadlines, errors),
+// server_request_body.cpp, server_response.cpp and server_disconnect_watch.cpp.
+//
+// Views handed to the handler (the head's fields, a whole body) point into read_buffer_ or body_storage_ and stay
+// valid until the handler returns: the head is pinned in the read buffer, which then never reallocates
+// (read_buffer.h), and a body that does not fit behind the head goes to body_storage_, which is not touched again
+// until the next request.
 #pragma once
 
 #include <memory>
@@ -52,12 +59,26 @@ class ServerConnection : public Deadline, public Deferred, public ServerListHook
   friend class Exchange;
   enum class ResponseState { kNone, kStreaming, kDone };
   enum class BodyState { kPending, kStreaming, kDone, kFailed };
+  // How a response's body is delimited: Content-Length, chunked, or the end of the connection (an HTTP/1.0 stream).
+  enum class Framing { kLength, kChunked, kClose };
+  // What the current deadline bounds, so that an overrun is counted under the right reason.
+  enum class Timeout { kIdle, kHeader, kBody, kIo };
 
   asio::awaitable<void> serve();
   asio::awaitable<void> linger();
   asio::awaitable<bool> read_head(size_t& head_size);
+  // Makes room for more of a head by growing the read buffer (nothing is pinned while a head is read), charging the
+  // growth to the server's budget. False when the head may not grow: 431 at the head limit, 503 over the budget.
+  bool grow_for_head(int& refusal);
   void begin_request(size_t head_size);
   void end_request();
+  void arm(Timeout kind, CoarseClock::time_point at) {
+    timeout_ = kind;
+    set_deadline(at);
+  }
+  // Charges `n` bytes to the server's budget for this connection; false (nothing charged) when it is spent.
+  bool charge(size_t n);
+  void uncharge(size_t n);
 
   asio::awaitable<Result<std::string_view>> read_body();
   std::optional<std::string_view> buffered_body();
@@ -65,10 +86,15 @@ class ServerConnection : public Deadline, public Deferred, public ServerListHook
   asio::awaitable<Result<std::optional<std::string_view>>> read_body_chunk();
   asio::awaitable<Result<void>> send_continue_if_expected();
   asio::awaitable<Result<size_t>> read_more(size_t want);
+  // Arms the deadline of a body read: no progress within io_timeout, and the whole body within body_timeout.
+  void arm_body_read();
+  // body_storage_ with room for `size` bytes, charged to the budget; false when the budget is spent.
+  bool reserve_body_storage(size_t size);
+  void release_body_storage();
   Result<void> body_failed(int status, std::string message);
   void settle_body();
 
-  void write_head(int status, std::span<const Header> headers, bool chunked, uint64_t length);
+  void write_head(int status, std::span<const Header> headers, Framing framing, uint64_t length);
   asio::awaitable<Result<void>> respond(int status, std::span<const Header> headers, std::string_view body);
   asio::awaitable<Result<void>> begin_stream(int status, std::span<const Header> headers);
   asio::awaitable<Result<void>> write_chunk(std::string_view a, std::string_view b, std::string_view c);
@@ -92,6 +118,9 @@ class ServerConnection : public Deadline, public Deferred, public ServerListHook
 
   ReadBuffer buffer_;
   size_t buffer_limit_;
+  size_t charged_ = 0;  // bytes of this connection charged to the server's budget
+  Timeout timeout_ = Timeout::kIdle;
+  CoarseClock::time_point body_deadline_ = CoarseClock::time_point::max();
   RequestHead head_;
   size_t requests_ = 0;
   bool idle_ = true;
@@ -104,6 +133,7 @@ class ServerConnection : public Deadline, public Deferred, public ServerListHook
   ChunkedDecoder chunked_;
   std::string_view body_view_;
   std::string body_storage_;
+  size_t body_charged_ = 0;  // the part of charged_ that body_storage_ holds
   bool continue_sent_ = false;
   int body_error_status_ = 0;
   std::string body_error_;
@@ -119,7 +149,7 @@ class ServerConnection : public Deadline, public Deferred, public ServerListHook
   std::optional<asio::any_completion_handler<void()>> watch_waiter_;
 
   ResponseState response_state_ = ResponseState::kNone;
-  bool response_chunked_ = false;
+  Framing response_framing_ = Framing::kLength;
   std::string out_;
 };
 

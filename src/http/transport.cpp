@@ -1,5 +1,7 @@
 #include "http/transport.h"
 
+#include <cerrno>
+
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +20,13 @@ size_t Transport::send_now(const iovec* iov, size_t count) {
     n = ::syscall(SYS_sendmsg, fd, &msg, MSG_NOSIGNAL);
   }
   return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+bool Transport::open_and_quiet() {
+  if (!socket().is_open()) return false;
+  char byte;
+  long n = ::syscall(SYS_recvfrom, socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT, nullptr, nullptr);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 size_t Transport::receive_now(void* data, size_t size) {

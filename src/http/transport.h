@@ -104,6 +104,9 @@ class Transport {
     return plain_and_non_blocking() ? receive_now(buffer.data(), buffer.size()) : 0;
   }
 
+  // An idle connection the peer has neither closed nor sent anything on (a look with MSG_PEEK, which reads nothing).
+  bool open_and_quiet();
+
   auto handshake(asio::ssl::stream_base::handshake_type type) { return tls_->async_handshake(type, kDeferTuple); }
 
   // Closing aborts pending operations; they complete with an error on the reactor thread.

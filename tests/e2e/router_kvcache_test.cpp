@@ -94,19 +94,22 @@ TEST_F(RouterKvCache, RequestsGoWhereRedisSaysTheBlocksAre) {
     redis_cli({"HSET", key, "p-1.default", now});
     if (i == 0) redis_cli({"HSET", key, "p-2.default", now});
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // notifications reach the mirror
+  // Notifications reach the mirror.
+  ASSERT_TRUE(router.wait_status("kvBlocks", static_cast<int64_t>(hashes.size())));
   size_t before = router.process->output().size();
+  size_t lines = router.log_lines();
   for (int i = 0; i < 20; ++i) ASSERT_EQ(router.chat("m", prompt).status, 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  ASSERT_TRUE(router.wait_log_lines(lines + 20));
   auto counts = selected_pods(router.process->output().substr(before));
   EXPECT_EQ(counts["p-1"], 20) << ::testing::PrintToString(counts);
 
   // The owner goes away in Redis: the mirror follows and the preference with it.
   for (uint64_t h : hashes) redis_cli({"DEL", "matrix:kv:block:m@" + std::to_string(h)});
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(router.wait_status("kvBlocks", 0));
   before = router.process->output().size();
+  lines = router.log_lines();
   for (int i = 0; i < 30; ++i) ASSERT_EQ(router.chat("m", prompt).status, 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  ASSERT_TRUE(router.wait_log_lines(lines + 30));
   counts = selected_pods(router.process->output().substr(before));
   EXPECT_LT(counts["p-1"], 25) << ::testing::PrintToString(counts);
   EXPECT_NE(router.metrics().find("kthena_router_kvcache_aware_tokenize_duration_seconds_count{model=\"m\"}"),

@@ -45,12 +45,13 @@ spec:
 
   // Sends `n` requests and returns how many went to each pod.
   std::map<std::string, int> send(int n, const std::string& model, std::function<std::string(int)> prompt) {
+    size_t lines = router.log_lines();
     size_t before = router.process->output().size();
     for (int i = 0; i < n; ++i) {
       auto r = router.chat(model, prompt(i));
       EXPECT_EQ(r.status, 200) << r.body;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // access-log batches
+    EXPECT_TRUE(router.wait_log_lines(lines + static_cast<size_t>(n)));  // access-log batches
     return selected_pods(router.process->output().substr(before));
   }
 
@@ -101,7 +102,7 @@ TEST_F(RouterPlugins, LeastRequestAvoidsBusyPods) {
         "weight: 1}\n");
   occupy(0, 3, 3000);
   occupy(1, 3, 3000);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // a scrape sees their queues
+  ASSERT_TRUE(router.wait_scrapes(2));  // a whole scrape pass sees their queues
   auto counts = send(40, "m", [](int i) { return "q" + std::to_string(i); });
   EXPECT_GE(counts["p-2"], 36) << ::testing::PrintToString(counts);
   std::string metrics = router.metrics();
@@ -116,7 +117,7 @@ TEST_F(RouterPlugins, GpuUsageAvoidsKvHotPods) {
   for (int i = 0; i < 600; ++i) long_prompt += "word" + std::to_string(i % 97) + " ";
   occupy(0, 2, 1500, long_prompt);
   occupy(1, 2, 1500, long_prompt);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_TRUE(router.wait_scrapes(2));
   auto pods = http_request("127.0.0.1", router.debug_port, "GET", "/debug/config_dump/pods").body;
   auto counts = send(40, "m", [](int i) { return "q" + std::to_string(i); });
   EXPECT_GE(counts["p-2"], 36) << ::testing::PrintToString(counts) << pods;
@@ -136,7 +137,7 @@ TEST_F(RouterPlugins, LeastLatencyPrefersTheFastPool) {
       });
     }
     for (auto& t : warm) t.join();
-    std::this_thread::sleep_for(std::chrono::milliseconds(450));
+    ASSERT_TRUE(router.wait_scrapes(2));
   }
   auto counts = send(30, "m", [](int i) { return "q" + std::to_string(i); });
   EXPECT_GE(counts["p-0"], 27) << ::testing::PrintToString(counts);
@@ -184,8 +185,7 @@ TEST_F(RouterPlugins, ConfigurationReloads) {
   EXPECT_NE(router.metrics().find("plugin=\"least-request\",type=\"filter\""), std::string::npos);
 
   write_text(dir.path() / "config.yaml", "scheduler:\n  pluginConfig:\n  - invalid\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  EXPECT_NE(router.process->errors().find("plugin configuration must be a mapping"), std::string::npos);
+  EXPECT_TRUE(router.process->wait_for("plugin configuration must be a mapping")) << router.process->errors();
   EXPECT_EQ(router.chat("m", "z").status, 200) << "the last good configuration stays";
 }
 

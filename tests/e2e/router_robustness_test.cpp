@@ -178,8 +178,7 @@ TEST_F(RouterRobustness, TimeoutAndRetryPolicy) {
   // Three tries of 100 ms and two pauses of 50 ms.
   EXPECT_GE(took, std::chrono::milliseconds(380));
   EXPECT_LT(took, std::chrono::milliseconds(3000));
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  EXPECT_NE(router.process->output().find("upstream_attempts=3"), std::string::npos) << router.process->output();
+  EXPECT_TRUE(router.process->wait_for("upstream_attempts=3")) << router.process->output();
 }
 
 // A client that leaves mid-stream stops the generation on the engine.
@@ -219,8 +218,9 @@ TEST_F(RouterRobustness, KilledBackendLosesNoRequestThatHadNotStarted) {
     yaml += "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: other-" + std::to_string(i) +
             "\n  labels: {app: p}\nstatus: {podIP: " + other.ips[i] + "}\n";
   }
+  uint64_t generation = router.generation();
   write_text(dir.path() / "static.yaml", yaml);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(router.wait_generation_above(generation));
 
   std::atomic<bool> stop{false};
   std::atomic<int> ok{0}, failed{0}, streams_cut{0};

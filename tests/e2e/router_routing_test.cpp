@@ -159,7 +159,7 @@ TEST_F(RouterRouting, CompletionsModelsHealthAndUnknownPaths) {
 TEST_F(RouterRouting, AccessLogMetricsAndDebugDumps) {
   ASSERT_EQ(router.chat("deepseek-multi-models", "hello").status, 200);
   ASSERT_EQ(router.chat("nobody", "hello").status, 404);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the access log is written in batches
+  ASSERT_TRUE(router.wait_log_lines(2));  // the access log is written in batches
   std::string log = router.process->output();
   EXPECT_NE(log.find("\"POST /v1/chat/completions HTTP/1.1\" 200 model_name=deepseek-multi-models "
                      "model_route=default/multi model_server=default/small selected_pod=small-"),
@@ -213,9 +213,8 @@ spec:
   EXPECT_EQ(status, 200);
   // A broken file keeps the last good objects.
   write_text(static_file, "kind: [\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_TRUE(router.process->wait_for("static file not reloaded")) << router.process->errors();
   EXPECT_EQ(router.chat("late-model", "hi").status, 200);
-  EXPECT_NE(router.process->errors().find("static file not reloaded"), std::string::npos);
 }
 
 }  // namespace

@@ -387,6 +387,72 @@ struct Router {
     return post("/v1/chat/completions", body, std::move(headers));
   }
   std::string metrics() const { return http_request("127.0.0.1", metrics_port, "GET", "/metrics").body; }
+
+  // Access-log lines written so far (one per /v1/ request; the log is written in batches).
+  size_t log_lines() const {
+    std::string out = process->output();
+    size_t n = 0;
+    for (size_t at = out.find(" timings="); at != std::string::npos; at = out.find(" timings=", at + 1)) ++n;
+    return n;
+  }
+  // Waits (up to 10 s) until the access log holds `n` lines.
+  bool wait_log_lines(size_t n) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (log_lines() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  // The snapshot generation the debug listener reports: it moves with every change the router applied.
+  uint64_t generation() const {
+    std::string body = http_request("127.0.0.1", debug_port, "GET", "/debug/status").body;
+    std::smatch m;
+    if (!std::regex_search(body, m, std::regex("\"generation\":(\\d+)"))) return 0;
+    return std::stoull(m[1]);
+  }
+  // Waits (up to 10 s) for the router to apply a change made after it reported `generation`.
+  bool wait_generation_above(uint64_t generation) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (this->generation() > generation) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  // A number that /debug/status reports, or -1.
+  int64_t status_field(const std::string& name) const {
+    std::string body = http_request("127.0.0.1", debug_port, "GET", "/debug/status").body;
+    std::smatch m;
+    if (!std::regex_search(body, m, std::regex("\"" + name + "\":(\\d+)"))) return -1;
+    return std::stoll(m[1]);
+  }
+  // Waits (up to 10 s) until /debug/status reports `value` for `name`.
+  bool wait_status(const std::string& name, int64_t value) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (status_field(name) == value) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  // Waits (up to 10 s) until `n` more metrics scrape passes have completed.
+  bool wait_scrapes(int n) const {
+    auto passes = [this] {
+      std::string body = http_request("127.0.0.1", debug_port, "GET", "/debug/status").body;
+      std::smatch m;
+      if (!std::regex_search(body, m, std::regex("\"scrapePasses\":(\\d+)"))) return uint64_t{0};
+      return static_cast<uint64_t>(std::stoull(m[1]));
+    };
+    uint64_t target = passes() + static_cast<uint64_t>(n);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (passes() >= target) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
 };
 
 // The ModelServer/Pod documents of a fleet: pods <name>-<i> labelled app=<name> (plus `labels`) on the fleet's IPs.

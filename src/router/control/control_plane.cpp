@@ -6,10 +6,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
 #include "router/control/supervised_loop.h"
+#include "router/endpoints/passive_health.h"
 
 namespace kthena::router {
 
@@ -26,6 +28,21 @@ std::optional<std::filesystem::file_time_type> mtime(const std::string& path) {
   auto t = std::filesystem::last_write_time(path, ec);
   if (ec) return std::nullopt;
   return t;
+}
+
+// Whether `path` stays unchanged for a moment: a file being written (an editor's truncate-then-write, `cat > file`,
+// a copy) is read once its writer is done rather than half-written.
+http::asio::awaitable<bool> settled(const std::string& path) {
+  auto size = [&] {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(path, ec);
+    return ec ? std::optional<uintmax_t>() : std::optional<uintmax_t>(n);
+  };
+  auto before = std::make_pair(mtime(path), size());
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(100));
+  boost::system::error_code ec;
+  co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  co_return std::make_pair(mtime(path), size()) == before;
 }
 
 // Sleeps on `timer`; stop() cancels it.
@@ -61,6 +78,14 @@ ControlPlane::ControlPlane(ControlOptions options, http::Reactor& reactor, Metri
   metrics_.add_callback_counter("kthena_router_control_loop_restarts_total",
                                 "Times a control loop (file watch, scrape) failed with an exception and was restarted.",
                                 [this] { return static_cast<double>(loop_restarts()); });
+  metrics_.add_callback_gauge("kthena_router_ejected_pods",
+                              "Pods that passive health checks keep out of scheduling now.", [this] {
+                                std::shared_ptr<const RouterSnapshot> snap = current();
+                                CoarseClock::time_point now = CoarseClock::now();
+                                double n = 0;
+                                for (const auto& e : snap->endpoints) n += is_ejected(*e->stats, now);
+                                return n;
+                              });
   metrics_.add_callback_gauge("kthena_router_prefix_cache_entries", "Blocks held in the prefix cache (all pods).",
                               [this] {
                                 auto index = prefix_index_for_metrics_.load();
@@ -78,7 +103,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::create(ControlOptions option
   auto client = http::Client::create(reactor.executor());
   if (!client) return fail(client.error());
   plane->client_ = std::move(*client);
-  plane->scraper_ = std::make_unique<Scraper>(*plane->client_);
+  plane->scraper_ = std::make_unique<Scraper>(*plane->client_, &metrics.new_shard());
   if (auto ok = plane->load_config(); !ok) return fail(ok.error());
   if (auto ok = plane->load_static(); !ok) return fail(ok.error());
   plane->publish();
@@ -112,6 +137,14 @@ Result<void> ControlPlane::load_static() {
   static_mtime_ = mtime(options_.static_file);
   auto objects = load_static_file(options_.static_file);
   if (!objects) return fail(objects.error());
+  // An empty file (no document at all) is far more often a file caught between an editor's truncation and its write,
+  // or a `cat > file` under way, than a wish to stop serving: replacing every object with nothing would be an outage
+  // while /readyz stays ready. At start there is nothing to keep; to remove every object later, write an empty List.
+  if (objects->documents == 0 && generation_ > 0) {
+    return fail(ErrorCode::kInvalid,
+                "the file holds no objects (to remove every object, write `{apiVersion: v1, kind: List, items: []}`)",
+                options_.static_file);
+  }
   spdlog::info("static file {}: {} ModelRoutes, {} ModelServers, {} Pods", options_.static_file, objects->routes.size(),
                objects->servers.size(), objects->pods.size());
   cluster_.replace(std::move(objects->routes), std::move(objects->servers), std::move(objects->pods));
@@ -188,7 +221,8 @@ http::asio::awaitable<void> ControlPlane::watch_loop() {
         spdlog::error("router configuration not reloaded, keeping the previous one: {}", ok.error().to_string());
       }
     }
-    if (!options_.static_file.empty() && mtime(options_.static_file) != static_mtime_) {
+    if (!options_.static_file.empty() && mtime(options_.static_file) != static_mtime_ &&
+        co_await settled(options_.static_file)) {
       if (auto ok = load_static(); ok) {
         changed = true;
       } else {
@@ -214,6 +248,7 @@ http::asio::awaitable<void> ControlPlane::scrape_loop() {
     }
     scraper_->retain(*snap);
     if (changed) publish();
+    scrape_passes_.fetch_add(1, std::memory_order_relaxed);
     if (stopping_) co_return;
     co_await pause(timers_->scrape, options_.scrape_interval);
     if (stopping_) co_return;

@@ -17,6 +17,7 @@
 #include "router/control/kv_block_sync.h"
 #include "router/control/scraper.h"
 #include "router/control/static_source.h"
+#include "router/debug/config_dump.h"
 #include "router/metrics/metrics_registry.h"
 #include "router/scheduler/kv_block_index.h"
 #include "router/scheduler/plugin_registry.h"
@@ -51,6 +52,10 @@ class ControlPlane {
   const SnapshotSlot<RouterSnapshot>& snapshots() const { return slot_; }
   // The snapshot being served. Any thread.
   std::shared_ptr<const RouterSnapshot> current() const { return slot_.load(); }
+  // Progress of the background loops for /debug/status. Any thread.
+  DebugStatus debug_status() const {
+    return DebugStatus{scrape_passes_.load(std::memory_order_relaxed), kv_index_ ? kv_index_->blocks() : 0};
+  }
   // How many times a configuration or static file reload failed (the last good one stayed). Any thread.
   uint64_t reload_failures() const { return reload_failures_.load(std::memory_order_relaxed); }
   // How many times a control loop threw and was restarted (supervised_loop.h). Any thread.
@@ -89,6 +94,7 @@ class ControlPlane {
   bool publish_pending_ = false;  // control thread only
   std::function<bool()> sources_synced_;
   uint64_t generation_ = 0;
+  std::atomic<uint64_t> scrape_passes_{0};
   std::optional<std::filesystem::file_time_type> config_mtime_, static_mtime_;
   std::atomic<uint64_t> reload_failures_{0};
   std::atomic<uint64_t> loop_restarts_{0};

@@ -1,5 +1,6 @@
 #include "router/control/scraper.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -8,6 +9,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/log.h"
+#include "router/endpoints/passive_health.h"
+
 namespace kthena::router {
 namespace {
 
@@ -15,6 +19,25 @@ constexpr size_t kMaxConcurrent = 100;
 constexpr std::chrono::seconds kTimeout{5};
 
 }  // namespace
+
+void Scraper::scrape_failed(const Endpoint& e, std::string_view why) {
+  uint32_t before = e.stats->scrape_failures_in_a_row.load(std::memory_order_relaxed);
+  if (before == 0) spdlog::warn("pod {}: metrics scrape failed: {}", e.key, why);
+  if (router::scrape_failed(*e.stats)) {
+    spdlog::warn("pod {}: {} metrics scrapes in a row failed; no requests go to it until one succeeds", e.key,
+                 kScrapeFailuresToEject);
+    if (metrics_ != nullptr)
+      metrics_->add(Metric::kUpstreamEjections, {e.key, to_string(EjectionReason::kScrapeFailure)});
+  }
+}
+
+void Scraper::scrape_succeeded(const Endpoint& e) {
+  uint32_t failures = e.stats->scrape_failures_in_a_row.load(std::memory_order_relaxed);
+  if (router::scrape_succeeded(*e.stats) || failures != 0) {
+    spdlog::info("pod {}: metrics scrape succeeded again{}", e.key,
+                 failures >= kScrapeFailuresToEject ? "; it gets requests again" : "");
+  }
+}
 
 bool parse_model_ids(std::string_view body, std::vector<std::string>& ids) {
   ids.clear();
@@ -41,8 +64,15 @@ http::asio::awaitable<void> Scraper::scrape_one(const Endpoint& e, PassResult& o
   boost::asio::steady_timer timer(executor, kTimeout);
   auto metrics = co_await (client_.fetch(target, metrics_request, 16 * 1024 * 1024) ||
                            timer.async_wait(boost::asio::use_awaitable));
-  // A failed scrape leaves the previous values in place.
-  if (metrics.index() == 0 && std::get<0>(metrics) && std::get<0>(metrics)->status == 200) {
+  // A failed scrape leaves the previous values in place, and is counted against the pod's health.
+  if (metrics.index() != 0) {
+    scrape_failed(e, fmt::format("no answer from {} within {} s", target.key(), kTimeout.count()));
+  } else if (!std::get<0>(metrics)) {
+    scrape_failed(e, std::get<0>(metrics).error().to_string());
+  } else if (std::get<0>(metrics)->status != 200) {
+    scrape_failed(e, fmt::format("{}/metrics answered {}", target.key(), std::get<0>(metrics)->status));
+  } else {
+    scrape_succeeded(e);
     EngineSample sample = parse_engine_metrics(e.engine, std::get<0>(metrics)->body);
     EndpointStats& s = *e.stats;
     s.gpu_cache_usage.store(sample.kv_cache_usage, std::memory_order_relaxed);

@@ -9,16 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "common/string_map.h"
 #include "http/client.h"
 #include "router/metrics/engine_metrics.h"
+#include "router/metrics/metrics_registry.h"
 #include "router/snapshot/router_snapshot.h"
-#include "router/util/string_map.h"
 
 namespace kthena::router {
 
 class Scraper {
  public:
-  explicit Scraper(http::Client& client) : client_(client) {}
+  // `metrics` (the control thread's shard) counts pods that failing scrapes take out of scheduling.
+  Scraper(http::Client& client, MetricShard* metrics = nullptr) : client_(client), metrics_(metrics) {}
 
   struct PassResult {
     std::vector<std::pair<std::string, std::vector<std::string>>> models;  // pod key -> its /v1/models ids
@@ -36,7 +38,12 @@ class Scraper {
   };
   http::asio::awaitable<void> scrape_one(const Endpoint& e, PassResult& out);
 
+  // A failed scrape of `e`: logged when it is the first in a row, and passive health told (passive_health.h).
+  void scrape_failed(const Endpoint& e, std::string_view why);
+  void scrape_succeeded(const Endpoint& e);
+
   http::Client& client_;
+  MetricShard* metrics_;
   StringMap<History> history_;
 };
 

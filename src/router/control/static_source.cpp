@@ -121,6 +121,7 @@ Result<StaticObjects> parse_static_objects(std::string_view text, std::string_vi
   Problems problems{source, {}};
   for (api::Document& doc : *documents) {
     if (doc.value.is_null()) continue;
+    ++out.documents;
     add_object(std::move(doc.value), doc.line, out, seen, problems);
   }
   if (!problems.lines.empty()) return fail(ErrorCode::kInvalid, fmt::format("{}", fmt::join(problems.lines, "\n")));

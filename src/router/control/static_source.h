@@ -20,6 +20,7 @@ struct StaticObjects {
   std::vector<api::ModelRoute> routes;
   std::vector<api::ModelServer> servers;
   std::vector<api::Pod> pods;
+  size_t documents = 0;  // non-empty documents in the file (an empty List counts): 0 for an empty file
 };
 
 // Every problem of the file at once, one line each: admission errors as `kthena validate` prints them

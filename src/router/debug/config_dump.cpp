@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "router/endpoints/passive_health.h"
+
 namespace kthena::router {
 namespace {
 
@@ -64,6 +66,8 @@ Json dump_pod(const Endpoint& e, bool with_pod_info) {
              {"tpot", s.tpot.load()},
              {"ttft", s.ttft.load()}}},
            {"inFlight", s.in_flight.load()},
+           {"ejected", is_ejected(s, CoarseClock::now())},
+           {"scrapeFailuresInARow", s.scrape_failures_in_a_row.load()},
            {"models", e.models.empty() ? Json() : Json(e.models)},
            {"modelServers", e.model_servers.empty() ? Json() : Json(e.model_servers)}};
   if (with_pod_info) {
@@ -79,8 +83,18 @@ Json dump_pod(const Endpoint& e, bool with_pod_info) {
   return out;
 }
 
-std::optional<DebugAnswer> debug_answer(const RouterSnapshot& snap, std::string_view path) {
+std::optional<DebugAnswer> debug_answer(const RouterSnapshot& snap, std::string_view path, const DebugStatus& extra) {
   std::vector<std::string_view> p = split(path);
+  if (p.size() == 2 && p[0] == "debug" && p[1] == "status") {
+    // What a script or a test waits on instead of sleeping: the generation moves with every applied change.
+    size_t servers = 0;
+    for (const auto& [ns, by_name] : snap.model_servers) servers += by_name.size();
+    Json status{
+        {"generation", snap.generation}, {"ready", snap.ready},           {"modelRoutes", snap.routes->routes().size()},
+        {"modelServers", servers},       {"pods", snap.endpoints.size()}, {"scrapePasses", extra.scrape_passes},
+        {"kvBlocks", extra.kv_blocks}};
+    return DebugAnswer{200, status.dump()};
+  }
   if (p.size() < 3 || p[0] != "debug" || p[1] != "config_dump") return std::nullopt;
   if (p.size() == 3) {
     std::string_view what = p[2];

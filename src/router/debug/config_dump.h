@@ -17,7 +17,14 @@ struct DebugAnswer {
   int status = 200;
   std::string body;
 };
-std::optional<DebugAnswer> debug_answer(const RouterSnapshot& snapshot, std::string_view path);
+// What /debug/status reports beside the snapshot: progress of the background loops, for operators and for tests
+// that wait on an event instead of sleeping.
+struct DebugStatus {
+  uint64_t scrape_passes = 0;  // completed metrics scrape passes
+  size_t kv_blocks = 0;        // blocks in the kvcache-aware Redis mirror
+};
+std::optional<DebugAnswer> debug_answer(const RouterSnapshot& snapshot, std::string_view path,
+                                        const DebugStatus& status = {});
 
 Json dump_model_route(const api::ModelRoute& route);
 Json dump_model_server(const ModelServerEntry& server);

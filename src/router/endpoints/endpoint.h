@@ -30,6 +30,13 @@ struct EndpointStats {
   std::atomic<double> tpot{0};             // seconds, likewise
   std::atomic<int64_t> in_flight{0};       // requests this router has outstanding to the pod
   std::atomic<bool> scraped{false};        // the first scrape succeeded
+
+  // Passive health (passive_health.h): written by request threads and the scraper, read by the scheduler.
+  std::atomic<int64_t> ejected_until{0};         // CoarseClock nanoseconds; the pod gets no requests before then
+  std::atomic<uint32_t> ejections_in_a_row{0};   // since the pod last answered: the back-off doubles with each
+  std::atomic<bool> ejected_for_timeout{false};  // a reachable pod that did not answer: a good scrape does not clear it
+  std::atomic<uint32_t> scrape_failures_in_a_row{0};
+  std::atomic<bool> scrape_unhealthy{false};  // too many scrapes in a row failed: no requests until one succeeds
 };
 
 struct Endpoint {

@@ -16,6 +16,7 @@ constexpr L kModelLabel[] = {"model"};
 constexpr L kUpstreamLabels[] = {"model_server", "model_route", "backend_type", "backend_name", "upstream_model"};
 constexpr L kEngineLabels[] = {"model", "engine"};
 constexpr L kStageLabels[] = {"model", "stage"};
+constexpr L kEjectionLabels[] = {"pod", "reason"};
 
 constexpr double kRequestBuckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 constexpr double kPluginBuckets[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5};
@@ -70,6 +71,12 @@ constexpr MetricDef kDefs[] = {
      "kvcache-aware failures by stage.",
      MetricType::kCounter,
      kStageLabels,
+     {}},
+    {"kthena_router_upstream_ejections_total",
+     "Pods taken out of scheduling by passive health checks (refused or failed connections, timeouts, failed "
+     "metrics scrapes).",
+     MetricType::kCounter,
+     kEjectionLabels,
      {}},
 };
 static_assert(sizeof(kDefs) / sizeof(kDefs[0]) == kMetricCount);

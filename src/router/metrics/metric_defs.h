@@ -25,6 +25,7 @@ enum class Metric : size_t {
   kKvRedisDuration,
   kKvTokenizeDuration,
   kKvErrors,
+  kUpstreamEjections,
   kCount,
 };
 

@@ -81,14 +81,16 @@ MetricShard& MetricsRegistry::new_shard() {
   return *shards_.back();
 }
 
-void MetricsRegistry::add_callback_gauge(std::string name, std::string help, std::function<double()> value) {
+void MetricsRegistry::add_callback_gauge(std::string name, std::string help, std::function<double()> value,
+                                         Labels labels) {
   std::lock_guard lock(mutex_);
-  callbacks_.push_back({std::move(name), std::move(help), false, std::move(value)});
+  callbacks_.push_back({std::move(name), std::move(help), false, std::move(value), std::move(labels)});
 }
 
-void MetricsRegistry::add_callback_counter(std::string name, std::string help, std::function<double()> value) {
+void MetricsRegistry::add_callback_counter(std::string name, std::string help, std::function<double()> value,
+                                           Labels labels) {
   std::lock_guard lock(mutex_);
-  callbacks_.push_back({std::move(name), std::move(help), true, std::move(value)});
+  callbacks_.push_back({std::move(name), std::move(help), true, std::move(value), std::move(labels)});
 }
 
 std::vector<prometheus::MetricFamily> MetricsRegistry::Collect() const {
@@ -152,15 +154,23 @@ std::vector<prometheus::MetricFamily> MetricsRegistry::Collect() const {
     }
     out.push_back(std::move(family));
   }
+  // Callbacks of one name are one family, one series each.
+  size_t first_callback = out.size();
   for (const Callback& g : callbacks_) {
-    prometheus::MetricFamily family;
-    family.name = g.name;
-    family.help = g.help;
-    family.type = g.counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+    prometheus::MetricFamily* family = nullptr;
+    for (size_t i = first_callback; i < out.size(); ++i) {
+      if (out[i].name == g.name) family = &out[i];
+    }
+    if (family == nullptr) {
+      family = &out.emplace_back();
+      family->name = g.name;
+      family->help = g.help;
+      family->type = g.counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+    }
     prometheus::ClientMetric metric;
+    for (const auto& [name, value] : g.labels) metric.label.push_back({name, value});
     (g.counter ? metric.counter.value : metric.gauge.value) = g.value();
-    family.metric.push_back(std::move(metric));
-    out.push_back(std::move(family));
+    family->metric.push_back(std::move(metric));
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <prometheus/collectable.h>
@@ -63,10 +64,12 @@ class MetricsRegistry : public prometheus::Collectable {
 
   // A shard for one recording thread. The reference stays valid for the registry's life. Thread-safe.
   MetricShard& new_shard();
-  // A gauge whose value is read at scrape time. Call before serving scrapes.
-  void add_callback_gauge(std::string name, std::string help, std::function<double()> value);
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  // A gauge whose value is read at scrape time. Call before serving scrapes. Callbacks of one name are the series
+  // of one family, told apart by `labels`.
+  void add_callback_gauge(std::string name, std::string help, std::function<double()> value, Labels labels = {});
   // A counter whose value `value` reads (it must never decrease); the name ends in `_total`.
-  void add_callback_counter(std::string name, std::string help, std::function<double()> value);
+  void add_callback_counter(std::string name, std::string help, std::function<double()> value, Labels labels = {});
 
   // prometheus::Collectable: sums every shard. Any thread.
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -80,6 +83,7 @@ class MetricsRegistry : public prometheus::Collectable {
     std::string name, help;
     bool counter;
     std::function<double()> value;
+    Labels labels;
   };
   std::vector<Callback> callbacks_;
 };

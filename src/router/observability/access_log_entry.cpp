@@ -30,16 +30,69 @@ std::string rfc3339_nano(std::chrono::system_clock::time_point t) {
   return out;
 }
 
+namespace {
+
+// Text lines carry what clients sent (the model name, the request id, engine messages): a newline in a value would
+// start a forged line, a space in a field's value a forged field. Control characters, DEL and the backslash are
+// written as \n, \r, \t, \\ or \xNN; so are spaces in `name=value` fields (`spaces`), but not in the error message,
+// which upstream's format prints with its spaces.
+void append_escaped(std::string& out, std::string_view value, bool spaces) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c > 0x20 && c != 0x7f && c != '\\') {
+      out.push_back(ch);
+      continue;
+    }
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case ' ':
+        if (!spaces) {
+          out.push_back(' ');
+          break;
+        }
+        [[fallthrough]];
+      default:
+        out += "\\x";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+    }
+  }
+}
+
+}  // namespace
+
 void append_text(const AccessLogEntry& e, std::string& out) {
-  out += fmt::format("[{}] \"{} {} {}\" {}", rfc3339_nano(e.start), e.method, e.path, e.protocol, e.status_code);
-  if (!e.error_type.empty() || !e.error_message.empty())
-    out += fmt::format(" error={}:{}", e.error_type, e.error_message);
+  out += fmt::format("[{}] \"", rfc3339_nano(e.start));
+  append_escaped(out, e.method, true);
+  out += ' ';
+  append_escaped(out, e.path, true);
+  out += ' ';
+  out += e.protocol;
+  out += fmt::format("\" {}", e.status_code);
+  if (!e.error_type.empty() || !e.error_message.empty()) {
+    out += " error=";
+    append_escaped(out, e.error_type, true);
+    out += ':';
+    append_escaped(out, e.error_message, false);
+  }
   auto field = [&out](std::string_view name, std::string_view value) {
     if (value.empty()) return;
     out += ' ';
     out += name;
     out += '=';
-    out += value;
+    append_escaped(out, value, true);
   };
   field("model_name", e.model_name);
   field("model_route", e.model_route);

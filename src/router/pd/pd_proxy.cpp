@@ -11,24 +11,32 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/json_string.h"
+#include "http/header.h"
+#include "router/endpoints/passive_health.h"
 #include "router/pipeline/cancellation.h"
 #include "router/pipeline/response_forwarder.h"
 #include "router/pipeline/upstream_call.h"
+#include "router/pipeline/upstream_failure.h"
 #include "router/pipeline/upstream_request.h"
 #include "router/request/body_editor.h"
-#include "router/util/ascii.h"
 
 namespace kthena::router {
 namespace {
 
 using Seconds = std::chrono::duration<double>;
 
-void phase_metric(RequestState& st, Metric m, bool ok, TscClock::time_point start) {
-  st.w.metrics().observe(m, {st.model_label, st.path, ok ? "200" : "500"}, Seconds(TscClock::now() - start).count());
+void phase_metric(RequestState& st, Metric m, bool ok, std::chrono::steady_clock::time_point start) {
+  st.w.metrics().observe(m, {st.model_label, st.path_label, ok ? "200" : "500"},
+                         Seconds(std::chrono::steady_clock::now() - start).count());
 }
 
 bool is_2xx(int status) {
   return status >= 200 && status < 300;
+}
+
+// The pod answered, whatever it said: it is alive.
+void answered_by(const Endpoint& pod) {
+  answered(*pod.stats);
 }
 
 // Streams are recognised by the decode response's media type here, not by the request (upstream's rule for PD).
@@ -36,7 +44,7 @@ bool streaming_response(const http::ClientResponse& r) {
   std::string_view type = r.header("content-type");
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return iequals(type, "text/event-stream") || iequals(type, "application/x-ndjson");
+  return http::iequals(type, "text/event-stream") || http::iequals(type, "application/x-ndjson");
 }
 
 struct PairOutcome {
@@ -44,20 +52,52 @@ struct PairOutcome {
   std::string error;
 };
 
-// POSTs the prefill body; its answer is read whole (nixl needs its kv_transfer_params).
-http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpoint& pod, std::string_view body) {
+// An engine's refusal of the request itself (a 4xx, a 500) reaches the client as it is, as in the aggregated proxy
+// (upstream_failure.h): the next pair would refuse it too.
+http::asio::awaitable<void> pass_through(RequestState& st, http::ClientResponse& response, const Endpoint& pod,
+                                         bool& answered) {
+  int status = response.status();
+  st.status = status;
+  st.finish_reason = "upstream_response";
+  st.log.error_type = "upstream_response";
+  st.log.error_origin = "upstream";
+  st.log.error_message = fmt::format("pod {} answered {}", pod.name(), status);
+  std::vector<http::Header> headers;
+  std::string storage;
+  copy_headers(response.head().headers, false, storage, headers);
+  auto body = co_await response.read_all(1024 * 1024);
+  if (!body) {
+    response.abort();
+    co_return;  // nothing reached the client: the caller answers
+  }
+  co_await st.ex.respond(status, headers, *body);
+  answered = st.ex.responded();
+}
+
+// POSTs the prefill body; its answer is read whole (nixl needs its kv_transfer_params). A prefill pod's refusal of
+// the request itself is passed to the client when `answered` is given (it then turns true); a prefill that runs
+// beside its decode (SGLang) passes nothing: the decode may be answering.
+http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpoint& pod, std::string_view body,
+                                                   bool* answered) {
   InFlight in_flight(st, pod);
-  TscClock::time_point start = TscClock::now();
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   http::ClientRequest request;
   auto response = co_await send_upstream(st, pod, body, std::nullopt, request);
   if (!response) {
+    record_transport_failure(st, pod, response.error());
     phase_metric(st, Metric::kPrefillDuration, false, start);
     co_return fail(response.error());
   }
+  answered_by(pod);
   if (!is_2xx(response->status())) {
-    response->abort();
     phase_metric(st, Metric::kPrefillDuration, false, start);
-    co_return fail(ErrorCode::kUnavailable, fmt::format("prefill answered {}", response->status()));
+    int status = response->status();
+    if (answered != nullptr && !retriable_status(status)) {
+      co_await pass_through(st, *response, pod, *answered);
+      co_return fail(ErrorCode::kUnavailable, fmt::format("prefill pod {} answered {}", pod.name(), status));
+    }
+    response->abort();
+    co_return fail(ErrorCode::kUnavailable, fmt::format("prefill pod {} answered {}", pod.name(), status));
   }
   auto all = co_await response->read_all();
   phase_metric(st, Metric::kPrefillDuration, all.has_value(), start);
@@ -68,18 +108,25 @@ http::asio::awaitable<Result<std::string>> prefill(RequestState& st, const Endpo
 http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod, const Endpoint& prefill_pod,
                                           std::string_view body, bool& answered) {
   InFlight in_flight(st, pod);
-  TscClock::time_point start = TscClock::now();
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   http::ClientRequest request;
   auto response = co_await send_upstream(st, pod, body, std::nullopt, request);
   if (!response) {
+    record_transport_failure(st, pod, response.error());
     phase_metric(st, Metric::kDecodeDuration, false, start);
-    co_return PairOutcome{false, response.error().message};
+    co_return PairOutcome{false, fmt::format("decode pod {}: {}", pod.name(), response.error().to_string())};
   }
+  answered_by(pod);
   st.log.upstream_status_code = response->status();
   if (!is_2xx(response->status())) {
-    response->abort();
     phase_metric(st, Metric::kDecodeDuration, false, start);
-    co_return PairOutcome{false, fmt::format("decode answered {}", response->status())};
+    int status = response->status();
+    if (!retriable_status(status)) {
+      co_await pass_through(st, *response, pod, answered);
+      co_return PairOutcome{false, fmt::format("decode pod {} answered {}", pod.name(), status)};
+    }
+    response->abort();
+    co_return PairOutcome{false, fmt::format("decode pod {} answered {}", pod.name(), status)};
   }
   const Endpoint* pair[] = {&pod, &prefill_pod};
   ForwardResult forwarded = co_await forward_response(st, *response, streaming_response(*response),
@@ -89,13 +136,16 @@ http::asio::awaitable<PairOutcome> decode(RequestState& st, const Endpoint& pod,
   // breaks before it leaves the request free for the next pair.
   answered = st.ex.responded();
   if (!answered) co_return PairOutcome{false, "the decode pod broke off before answering"};
-  if (forwarded.usage.found) st.output_tokens = forwarded.usage.completion_tokens;
+  if (forwarded.usage.found) {
+    st.output_tokens = forwarded.usage.completion_tokens;
+    if (forwarded.usage.prompt_tokens > 0) st.input_tokens = forwarded.usage.prompt_tokens;
+  }
   co_return PairOutcome{forwarded.complete, forwarded.complete ? "" : "the decode stream broke off"};
 }
 
 http::asio::awaitable<PairOutcome> sequential(RequestState& st, const Endpoint& d, const Endpoint& p, bool nixl,
                                               bool& answered) {
-  auto prefilled = co_await prefill(st, p, st.prefill_body);
+  auto prefilled = co_await prefill(st, p, st.prefill_body, &answered);
   if (!prefilled) co_return PairOutcome{false, "prefill: " + prefilled.error().message};
   if (!nixl) co_return co_await decode(st, d, p, st.upstream_view, answered);
   std::string params = kv_transfer_params_of(st.w.json(), *prefilled);
@@ -119,7 +169,8 @@ http::asio::awaitable<PairOutcome> concurrent(RequestState& st, const Endpoint& 
   bool prefill_finished = false;
   Result<std::string> prefill_result = fail(ErrorCode::kInternal, "prefill did not run");
   boost::asio::co_spawn(
-      executor, [&]() -> http::asio::awaitable<void> { prefill_result = co_await prefill(st, p, prefill_body); },
+      executor,
+      [&]() -> http::asio::awaitable<void> { prefill_result = co_await prefill(st, p, prefill_body, nullptr); },
       boost::asio::bind_cancellation_slot(cancel_prefill.slot(), [&](std::exception_ptr) {
         prefill_finished = true;
         prefill_done.cancel();
@@ -146,6 +197,8 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered, bool& suc
     if (p == nullptr) continue;
     if (cancelled(co_await boost::asio::this_coro::cancellation_state)) break;
     st.log.upstream_attempts = static_cast<int>(i + 1);
+    // Every outcome names the decode pod of the last pair tried (upstream leaves the field empty in PD mode).
+    st.log.selected_pod = d->name();
     PairOutcome outcome;
     switch (kind) {
       case ConnectorKind::kSglang:
@@ -161,7 +214,6 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered, bool& suc
         break;
     }
     if (outcome.ok) {
-      st.log.selected_pod.clear();  // upstream leaves it empty in PD mode
       succeeded = true;
       break;
     }
@@ -170,7 +222,7 @@ http::asio::awaitable<void> attempts(RequestState& st, bool& answered, bool& suc
     // the next pair regardless).
     if (answered) break;
   }
-  st.upstream_ended = TscClock::now();
+  st.upstream_ended = std::chrono::steady_clock::now();
 }
 
 }  // namespace
@@ -194,13 +246,18 @@ http::asio::awaitable<void> pd_proxy(RequestState& st) {
     co_return;
   }
   if (succeeded) {
+    st.log.error_type.clear();  // failed pairs before it are not the request's outcome
     st.log.error_message.clear();
     co_return;
   }
   if (!answered) {
+    std::string why = st.log.error_message;
     co_await st.fail(500, "all prefill/decode attempts failed", "proxy");
-  } else {
-    st.log.error_type = "proxy";
+    if (!why.empty()) st.log.error_message = "all prefill/decode attempts failed; last: " + why;
+  } else if (st.finish_reason != "upstream_response") {
+    // The decode stream broke off after its first bytes: the client has a truncated answer.
+    st.log.error_type = "response_forwarding";
+    st.finish_reason = "response_forwarding";
   }
 }
 

@@ -3,12 +3,13 @@
 #include <fmt/format.h>
 
 #include "common/assert.h"
+#include "http/header.h"
 #include "router/pd/pd_proxy.h"
 #include "router/pipeline/aggregated_proxy.h"
 #include "router/pipeline/error_response.h"
 #include "router/pipeline/tokenize_step.h"
 #include "router/pipeline/upstream_request.h"
-#include "router/util/ascii.h"
+#include "router/request/request_target.h"
 
 namespace kthena::router {
 namespace {
@@ -94,7 +95,13 @@ http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
   w.metrics().add(Metric::kActiveRequests, {}, 1);
   begin(st);
   std::optional<std::string_view> body;
-  if (ex.method() == "GET" && st.path == "/v1/models") {
+  if (std::optional<std::string> problem = target_problem(ex.request().target)) {
+    co_await st.fail(400, *problem, "request_protocol");
+  } else if (std::string_view allow = disallowed_method(ex.method(), st.path); !allow.empty()) {
+    std::string message = fmt::format("{} is not allowed on {}; it takes {}", ex.method(), st.path, allow);
+    http::Header allow_header[] = {{"Allow", allow}};
+    co_await st.fail(405, message, "request_protocol", {}, allow_header);
+  } else if (st.path == "/v1/models") {
     st.status = 200;
     co_await ex.respond(200, "application/json", st.snap.models_json);
   } else {
@@ -125,6 +132,7 @@ void RequestPipeline::begin(RequestState& st) {
   st.log.start = st.w.wall_time(st.started);
   st.log.method = ex.method();
   st.path = ex.path();
+  st.path_label = path_label(st.path);
   st.log.path = st.path;
   st.log.protocol = ex.request().version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
   st.request_id = ex.header("x-request-id");
@@ -216,7 +224,7 @@ std::optional<RequestPipeline::Refusal> RequestPipeline::schedule(RequestState& 
   // The scheduler times its plugins from this mark (the worker's observer is always set), one clock read per plugin,
   // and where the last one ended, request processing ends and the upstream phase starts: no clock read of their own
   // for the checkpoints (docs/compatibility.md, "access-log timings").
-  ctx.clock_mark = TscClock::now();
+  ctx.clock_mark = std::chrono::steady_clock::now();
   Result<void> scheduled = st.server->pd ? scheduler.schedule_pd(ctx, *st.server, st.picked)
                                          : scheduler.schedule(ctx, st.server->endpoints, st.picked);
   // The prompt string and its parts are views into this thread's buffers; nothing below may read them.

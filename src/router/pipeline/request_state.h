@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,6 @@
 #include "router/routes/route_table.h"
 #include "router/scheduler/scheduler.h"
 #include "router/server/worker.h"
-#include "router/util/tsc_clock.h"
 
 namespace kthena::router {
 
@@ -27,15 +27,16 @@ struct RequestState {
   const RouterSnapshot& snap;
 
   AccessLogEntry log;
-  TscClock::time_point started = TscClock::now();
-  TscClock::time_point processed{};  // scheduled: the router's own work is done
-  TscClock::time_point upstream_started{};
-  TscClock::time_point upstream_ended{};
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point processed{};  // scheduled: the router's own work is done
+  std::chrono::steady_clock::time_point upstream_started{};
+  std::chrono::steady_clock::time_point upstream_ended{};
 
-  std::string model;        // the client-facing model
-  std::string model_label;  // `model` when some route registers it, else "unknown"
-  std::string_view path;    // a view into the request's head, valid while the request is handled
-  bool stream = false;      // the client asked for a stream
+  std::string model;                      // the client-facing model
+  std::string model_label;                // `model` when some route registers it, else "unknown"
+  std::string_view path;                  // a view into the request's head, valid while the request is handled
+  std::string_view path_label = "other";  // the metrics' `path` label (request_target.h)
+  bool stream = false;                    // the client asked for a stream
   bool injected_usage = false;
   bool max_completion_tokens_set = false;
   int64_t input_tokens = 0;
@@ -62,8 +63,9 @@ struct RequestState {
   bool downstream_counted = false;
 
   // Answers with an OpenAI-style error and records it in the access log (`log_type`) and the metrics (`reason`).
+  // `headers` go with it (a 405's Allow).
   http::asio::awaitable<void> fail(int status, std::string_view message, std::string_view log_type,
-                                   std::string_view reason = {});
+                                   std::string_view reason = {}, std::span<const http::Header> headers = {});
   // Records metrics and the access-log entry. Call once, after the response.
   void finish();
 };

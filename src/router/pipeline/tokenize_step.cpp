@@ -27,7 +27,7 @@ http::asio::awaitable<void> tokenize_for_kvcache(RequestState& st, const KvCache
   http::Endpoint target(call->endpoint->ip, static_cast<uint16_t>(call->port));
   http::Header headers[] = {{"Content-Type", "application/json"}};
   http::ClientRequest request{"POST", "/tokenize", headers, call->body};
-  TscClock::time_point start = TscClock::now();
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (attempt > 0) co_await sleep_for(st, std::chrono::seconds(1));
     boost::asio::steady_timer timer(st.ex.executor(), std::chrono::seconds(5));
@@ -39,7 +39,7 @@ http::asio::awaitable<void> tokenize_for_kvcache(RequestState& st, const KvCache
     if (!parse_tokenize_response(response->body, ctx.tokens)) continue;
     ctx.tokens_state = SchedulingContext::Tokens::kReady;
     st.w.observer().kvcache_duration(ctx.model, SchedulerObserver::KvStage::kTokenize,
-                                     std::chrono::duration<double>(TscClock::now() - start).count());
+                                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     co_return;
   }
   ctx.tokens_state = SchedulingContext::Tokens::kFailed;

@@ -1,8 +1,8 @@
 #include "router/pipeline/upstream_request.h"
 
 #include "common/json_string.h"
+#include "http/header.h"
 #include "router/request/body_editor.h"
-#include "router/util/ascii.h"
 
 namespace kthena::router {
 namespace {
@@ -13,17 +13,17 @@ constexpr std::string_view kInjectedStreamOptions = R"({"include_usage":true})";
 bool hop_by_hop(std::string_view name) {
   switch (name.size()) {
     case 2:
-      return iequals(name, "te");
+      return http::iequals(name, "te");
     case 7:
-      return iequals(name, "trailer") || iequals(name, "upgrade");
+      return http::iequals(name, "trailer") || http::iequals(name, "upgrade");
     case 10:
-      return iequals(name, "connection") || iequals(name, "keep-alive");
+      return http::iequals(name, "connection") || http::iequals(name, "keep-alive");
     case 16:
-      return iequals(name, "proxy-connection");
+      return http::iequals(name, "proxy-connection");
     case 17:
-      return iequals(name, "transfer-encoding");
+      return http::iequals(name, "transfer-encoding");
     case 18:
-      return iequals(name, "proxy-authenticate");
+      return http::iequals(name, "proxy-authenticate");
     default:
       return false;
   }
@@ -115,10 +115,11 @@ void build_upstream_headers(RequestState& st) {
   std::string_view connection = in.get("connection");
   bool has_request_id = false;
   for (const http::Header& h : in.all()) {
-    if (dropped_hop_by_hop(h.name, connection) || iequals(h.name, "expect") || iequals(h.name, "accept-encoding")) {
+    if (dropped_hop_by_hop(h.name, connection) || http::iequals(h.name, "expect") ||
+        http::iequals(h.name, "accept-encoding")) {
       continue;
     }
-    if (iequals(h.name, "x-request-id")) {
+    if (http::iequals(h.name, "x-request-id")) {
       if (has_request_id || h.value.empty()) continue;
       has_request_id = true;
     }
@@ -132,8 +133,8 @@ void response_headers(const http::HeaderList& upstream, bool streaming, std::vec
   out.reserve(upstream.size());  // one allocation, not one per doubling
   std::string_view connection = upstream.get("connection");
   for (const http::Header& h : upstream.all()) {
-    if (dropped_hop_by_hop(h.name, connection) || iequals(h.name, "date")) continue;
-    if (streaming && iequals(h.name, "content-length")) continue;
+    if (dropped_hop_by_hop(h.name, connection) || http::iequals(h.name, "date")) continue;
+    if (streaming && http::iequals(h.name, "content-length")) continue;
     out.push_back(h);
   }
 }

@@ -48,6 +48,24 @@ uint32_t member_end(const char* base, uint32_t next) {
   return i;
 }
 
+// Where the first raw control character inside a string is (JSON requires them escaped), or npos.
+size_t first_control_in_string(std::string_view s) {
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (!in_string) {
+      in_string = c == '"';
+    } else if (c == '\\') {
+      ++i;
+    } else if (c == '"') {
+      in_string = false;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 // The on-demand document reports no current location once it has consumed its last token.
 bool at_end(od::document& doc) {
   const char* at = nullptr;
@@ -78,12 +96,17 @@ struct RequestParser::Impl {
     std::optional<std::string_view> instructions;
   } slots;
 
-  simdjson::error_code validate(od::value v);
-  simdjson::error_code content_text(od::value v, std::optional<std::string_view>& text);
+  size_t max_depth = RequestParser::kDefaultMaxDepth;
+
+  // `depth` is the nesting level of `v` (the body's top-level object is 1). Deeper than max_depth fails with
+  // DEPTH_ERROR before recursing: the recursion is what bounds the stack, so it must stop, not simdjson.
+  simdjson::error_code validate(od::value v, size_t depth);
+  simdjson::error_code content_text(od::value v, std::optional<std::string_view>& text, size_t depth);
   simdjson::error_code read_messages(od::value v, std::vector<ChatMessage>& into, bool responses_input);
   simdjson::error_code read_stream_options(od::value v, bool& include_usage);
   std::string_view join(const std::vector<std::string_view>& pieces);
-  BodyError describe(simdjson::error_code error, od::document& doc, std::string_view input);
+  // `doc` is null when iteration never started (the document was refused before its first token).
+  BodyError describe(simdjson::error_code error, od::document* doc, std::string_view input);
 };
 
 std::string_view RequestParser::Impl::join(const std::vector<std::string_view>& pieces) {
@@ -98,7 +121,8 @@ std::string_view RequestParser::Impl::join(const std::vector<std::string_view>& 
   return s;
 }
 
-simdjson::error_code RequestParser::Impl::validate(od::value v) {
+simdjson::error_code RequestParser::Impl::validate(od::value v, size_t depth) {
+  if (depth > max_depth) return simdjson::DEPTH_ERROR;
   od::json_type type;
   if (auto e = v.type().get(type)) return e;
   switch (type) {
@@ -110,7 +134,7 @@ simdjson::error_code RequestParser::Impl::validate(od::value v) {
         od::field& field = f.value_unsafe();
         std::string_view key;
         if (auto e = field.unescaped_key().get(key)) return e;
-        if (auto e = validate(field.value())) return e;
+        if (auto e = validate(field.value(), depth + 1)) return e;
       }
       return simdjson::SUCCESS;
     }
@@ -120,7 +144,7 @@ simdjson::error_code RequestParser::Impl::validate(od::value v) {
       for (auto element : a) {
         od::value item;
         if (auto e = element.get(item)) return e;
-        if (auto e = validate(item)) return e;
+        if (auto e = validate(item, depth + 1)) return e;
       }
       return simdjson::SUCCESS;
     }
@@ -147,7 +171,8 @@ simdjson::error_code RequestParser::Impl::validate(od::value v) {
 
 // A message content: a string, or an array of parts whose text parts are joined with "\n". `text` stays empty
 // when there is no text (upstream's "no content").
-simdjson::error_code RequestParser::Impl::content_text(od::value v, std::optional<std::string_view>& text) {
+simdjson::error_code RequestParser::Impl::content_text(od::value v, std::optional<std::string_view>& text,
+                                                       size_t depth) {
   text.reset();
   od::json_type type;
   if (auto e = v.type().get(type)) return e;
@@ -157,7 +182,7 @@ simdjson::error_code RequestParser::Impl::content_text(od::value v, std::optiona
     text = s;
     return simdjson::SUCCESS;
   }
-  if (type != od::json_type::array) return validate(v);
+  if (type != od::json_type::array) return validate(v, depth);
   od::array parts_array;
   if (auto e = v.get_array().get(parts_array)) return e;
   parts.clear();
@@ -167,7 +192,7 @@ simdjson::error_code RequestParser::Impl::content_text(od::value v, std::optiona
     od::json_type item_type;
     if (auto e = item.type().get(item_type)) return e;
     if (item_type != od::json_type::object) {
-      if (auto e = validate(item)) return e;
+      if (auto e = validate(item, depth + 1)) return e;
       continue;
     }
     od::object part;
@@ -188,7 +213,7 @@ simdjson::error_code RequestParser::Impl::content_text(od::value v, std::optiona
           if (auto e = value.get_string().get(t)) return e;
           text_type = t == "text" || t == "input_text" || t == "output_text";
         } else {
-          if (auto e = validate(value)) return e;
+          if (auto e = validate(value, depth + 2)) return e;
           text_type = vt == od::json_type::null;
         }
       } else if (key == "text" && vt == od::json_type::string) {
@@ -197,7 +222,7 @@ simdjson::error_code RequestParser::Impl::content_text(od::value v, std::optiona
         part_text = t;
       } else {
         if (key == "text") part_text.reset();
-        if (auto e = validate(value)) return e;
+        if (auto e = validate(value, depth + 2)) return e;
       }
     }
     if (text_type && part_text) parts.push_back(*part_text);
@@ -218,7 +243,7 @@ simdjson::error_code RequestParser::Impl::read_messages(od::value v, std::vector
     od::json_type item_type;
     if (auto e = item.type().get(item_type)) return e;
     if (item_type != od::json_type::object) {
-      if (auto e = validate(item)) return e;
+      if (auto e = validate(item, 3)) return e;
       continue;
     }
     od::object message;
@@ -240,22 +265,22 @@ simdjson::error_code RequestParser::Impl::read_messages(od::value v, std::vector
           std::string_view r;
           if (auto e = value.get_string().get(r)) return e;
           role = r;
-        } else if (auto e = validate(value)) {
+        } else if (auto e = validate(value, 4)) {
           return e;
         }
       } else if (key == "content") {
         // Joined parts of an earlier duplicate "content" may be overwritten; the last one wins anyway.
-        if (auto e = content_text(value, content)) return e;
+        if (auto e = content_text(value, content, 4)) return e;
       } else if (responses_input && key == "type") {
         if (vt == od::json_type::string) {
           std::string_view t;
           if (auto e = value.get_string().get(t)) return e;
           message_type = t.empty() || t == "message";
         } else {
-          if (auto e = validate(value)) return e;
+          if (auto e = validate(value, 4)) return e;
           message_type = vt == od::json_type::null;
         }
-      } else if (auto e = validate(value)) {
+      } else if (auto e = validate(value, 4)) {
         return e;
       }
     }
@@ -270,7 +295,7 @@ simdjson::error_code RequestParser::Impl::read_stream_options(od::value v, bool&
   include_usage = false;
   od::json_type type;
   if (auto e = v.type().get(type)) return e;
-  if (type != od::json_type::object) return validate(v);
+  if (type != od::json_type::object) return validate(v, 2);
   od::object o;
   if (auto e = v.get_object().get(o)) return e;
   for (auto f : o) {
@@ -290,18 +315,14 @@ simdjson::error_code RequestParser::Impl::read_stream_options(od::value v, bool&
         continue;
       }
     }
-    if (auto e = validate(value)) return e;
+    if (auto e = validate(value, 3)) return e;
   }
   return simdjson::SUCCESS;
 }
 
-// Go's encoding/json words for the failures clients and upstream's tests look for.
-BodyError RequestParser::Impl::describe(simdjson::error_code error, od::document& doc, std::string_view input) {
-  std::string_view trimmed = input;
-  while (!trimmed.empty() && is_space(trimmed.back())) trimmed.remove_suffix(1);
-  const char* at = nullptr;
-  bool located = !doc.current_location().get(at) && at != nullptr;
-  bool at_end = !located || at >= trimmed.data() + trimmed.size();
+// Go's encoding/json words for the failures clients and upstream's tests look for; a malformed byte is named with
+// its offset.
+BodyError RequestParser::Impl::describe(simdjson::error_code error, od::document* doc, std::string_view input) {
   switch (error) {
     case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
     case simdjson::UNCLOSED_STRING:
@@ -310,18 +331,34 @@ BodyError RequestParser::Impl::describe(simdjson::error_code error, od::document
     case simdjson::UTF8_ERROR:
       return {400, "invalid UTF-8 in request body"};
     case simdjson::DEPTH_ERROR:
-      return {400, "request body nests too deeply"};
+      return {400, fmt::format("request body nests deeper than {} levels", max_depth)};
+    case simdjson::UNESCAPED_CHARS:
+      if (size_t at = first_control_in_string(input); at != std::string_view::npos) {
+        return {400, fmt::format("invalid character '\\x{:02x}' in string literal at offset {}",
+                                 static_cast<unsigned char>(input[at]), at)};
+      }
+      break;
     default:
       break;
   }
-  if (at_end) return {400, "unexpected EOF"};
+  std::string_view trimmed = input;
+  while (!trimmed.empty() && is_space(trimmed.back())) trimmed.remove_suffix(1);
+  const char* at = nullptr;
+  bool located = doc != nullptr && !doc->current_location().get(at) && at != nullptr;
+  if (!located || at < input.data() || at >= trimmed.data() + trimmed.size()) {
+    // Before the first token (stage 1 refused the document) or past the last one: no byte to name.
+    if (located) return {400, "unexpected EOF"};
+    return {400, fmt::format("invalid request body ({})", simdjson::error_message(error))};
+  }
   size_t offset = static_cast<size_t>(at - input.data());
   unsigned char c = static_cast<unsigned char>(*at);
   std::string shown = c >= 0x20 && c < 0x7f ? fmt::format("'{}'", static_cast<char>(c)) : fmt::format("'\\x{:02x}'", c);
   return {400, fmt::format("invalid character {} at offset {} ({})", shown, offset, simdjson::error_message(error))};
 }
 
-RequestParser::RequestParser() : impl_(std::make_unique<Impl>()) {}
+RequestParser::RequestParser(size_t max_depth) : impl_(std::make_unique<Impl>()) {
+  impl_->max_depth = max_depth;
+}
 RequestParser::~RequestParser() = default;
 
 tl::expected<const RequestBody*, BodyError> RequestParser::parse(std::string_view body, size_t capacity) {
@@ -353,20 +390,20 @@ tl::expected<const RequestBody*, BodyError> RequestParser::parse(std::string_vie
     view = simdjson::padded_string_view(body.data(), body.size(), capacity);
   } else {
     m.padded.assign(body);
-    m.padded.resize(body.size() + simdjson::SIMDJSON_PADDING, ' ');
+    m.padded.resize(body.size() + simdjson::SIMDJSON_PADDING, '\0');
     base = m.padded.data();
     view = simdjson::padded_string_view(m.padded.data(), body.size(), m.padded.size());
   }
 
   od::document doc;
-  if (auto e = m.parser.iterate(view).get(doc)) return tl::unexpected(m.describe(e, doc, {base, body.size()}));
+  if (auto e = m.parser.iterate(view).get(doc)) return tl::unexpected(m.describe(e, nullptr, {base, body.size()}));
   od::json_type type;
-  if (auto e = doc.type().get(type)) return tl::unexpected(m.describe(e, doc, {base, body.size()}));
+  if (auto e = doc.type().get(type)) return tl::unexpected(m.describe(e, &doc, {base, body.size()}));
   if (type != od::json_type::object) {
     if (type == od::json_type::null) {
       bool is_null = false;
       if (auto e = doc.is_null().get(is_null); e || !is_null) {
-        return tl::unexpected(m.describe(e ? e : simdjson::N_ATOM_ERROR, doc, {base, body.size()}));
+        return tl::unexpected(m.describe(e ? e : simdjson::N_ATOM_ERROR, &doc, {base, body.size()}));
       }
       if (!at_end(doc)) return tl::unexpected(BodyError{400, "invalid request body"});
       return tl::unexpected(BodyError{404, "model not found", true});
@@ -380,14 +417,14 @@ tl::expected<const RequestBody*, BodyError> RequestParser::parse(std::string_vie
   }
 
   od::object object;
-  if (auto e = doc.get_object().get(object)) return tl::unexpected(m.describe(e, doc, {base, body.size()}));
+  if (auto e = doc.get_object().get(object)) return tl::unexpected(m.describe(e, &doc, {base, body.size()}));
   bool model_valid = false;
   for (auto f : object) {
-    if (auto e = f.error()) return tl::unexpected(m.describe(e, doc, {base, body.size()}));
+    if (auto e = f.error()) return tl::unexpected(m.describe(e, &doc, {base, body.size()}));
     od::field& field = f.value_unsafe();
     auto key_begin = static_cast<uint32_t>(field.key().raw() - 1 - base);
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return tl::unexpected(m.describe(e, doc, {base, body.size()}));
+    if (auto e = field.unescaped_key().get(key)) return tl::unexpected(m.describe(e, &doc, {base, body.size()}));
     od::value value = field.value();
     uint32_t vstart = value_start(base, key_begin);
     out.members.push_back({key, {key_begin, 0}, {vstart, 0}});
@@ -403,32 +440,32 @@ tl::expected<const RequestBody*, BodyError> RequestParser::parse(std::string_vie
           out.model = trim_space(s);
           model_valid = !out.model.empty();
         } else {
-          e = m.validate(value);
+          e = m.validate(value, 2);
         }
       } else if (key == "stream") {
         out.stream = false;
         if (vt == od::json_type::boolean) {
           e = value.get_bool().get(out.stream);
         } else {
-          e = m.validate(value);
+          e = m.validate(value, 2);
         }
       } else if (key == "stream_options") {
         e = m.read_stream_options(value, out.include_usage);
       } else if (key == "max_completion_tokens") {
         out.max_completion_tokens_set = vt != od::json_type::null;
-        e = m.validate(value);
+        e = m.validate(value, 2);
       } else if (key == "prompt") {
         m.slots.has_prompt = true;
         m.slots.prompt_ok = vt == od::json_type::string;
-        e = m.slots.prompt_ok ? value.get_string().get(m.slots.prompt_text) : m.validate(value);
+        e = m.slots.prompt_ok ? value.get_string().get(m.slots.prompt_text) : m.validate(value, 2);
       } else if (key == "messages") {
         m.slots.has_messages = true;
         m.slots.messages.clear();
         m.slots.messages_ok = vt == od::json_type::array;
-        e = m.slots.messages_ok ? m.read_messages(value, m.slots.messages, false) : m.validate(value);
+        e = m.slots.messages_ok ? m.read_messages(value, m.slots.messages, false) : m.validate(value, 2);
       } else if (key == "system") {
         std::optional<std::string_view> text;
-        e = m.content_text(value, text);
+        e = m.content_text(value, text, 2);
         m.slots.system = text;
       } else if (key == "input") {
         m.slots.has_input = true;
@@ -442,7 +479,7 @@ tl::expected<const RequestBody*, BodyError> RequestParser::parse(std::string_vie
           e = m.read_messages(value, m.slots.input, true);
         } else {
           m.slots.input_ok = false;
-          e = m.validate(value);
+          e = m.validate(value, 2);
         }
       } else if (key == "instructions") {
         m.slots.instructions.reset();
@@ -451,13 +488,13 @@ tl::expected<const RequestBody*, BodyError> RequestParser::parse(std::string_vie
           e = value.get_string().get(s);
           if (!s.empty()) m.slots.instructions = s;
         } else {
-          e = m.validate(value);
+          e = m.validate(value, 2);
         }
       } else {
-        e = m.validate(value);
+        e = m.validate(value, 2);
       }
     }
-    if (e) return tl::unexpected(m.describe(e, doc, {base, body.size()}));
+    if (e) return tl::unexpected(m.describe(e, &doc, {base, body.size()}));
   }
   if (!at_end(doc)) return tl::unexpected(BodyError{400, "invalid request body"});
 

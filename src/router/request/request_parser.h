@@ -25,7 +25,12 @@ struct BodyError {
 // One per worker thread; not thread-safe. Reuses its buffers, so parsing allocates nothing after warm-up.
 class RequestParser {
  public:
-  RequestParser();
+  // Deeper JSON is refused with 400: the body is validated recursively, and an attacker's 70,000 nested brackets in
+  // 140 KB would otherwise overflow the thread's stack. 128 levels is far above any OpenAI request (tool schemas
+  // nest a few dozen levels at most).
+  static constexpr size_t kDefaultMaxDepth = 128;
+
+  explicit RequestParser(size_t max_depth = kDefaultMaxDepth);
   ~RequestParser();
   RequestParser(const RequestParser&) = delete;
   RequestParser& operator=(const RequestParser&) = delete;

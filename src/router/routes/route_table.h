@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "api/types/model_route.h"
+#include "common/rng.h"
+#include "common/string_map.h"
 #include "router/routes/string_matcher.h"
-#include "router/util/rng.h"
-#include "router/util/string_map.h"
 
 namespace kthena::router {
 

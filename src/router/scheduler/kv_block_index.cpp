@@ -50,6 +50,7 @@ void KvBlockIndex::apply_to(Map& map, const std::vector<Update>& updates) {
 void KvBlockIndex::apply(std::vector<Update> updates) {
   if (updates.empty()) return;
   map_.write([&updates](Map& map) { apply_to(map, updates); });
+  count_blocks();
 }
 
 void KvBlockIndex::replace(std::vector<Update> updates) {
@@ -57,12 +58,13 @@ void KvBlockIndex::replace(std::vector<Update> updates) {
     map.clear();
     apply_to(map, updates);
   });
+  count_blocks();
 }
 
-size_t KvBlockIndex::blocks_for_tests() const {
+void KvBlockIndex::count_blocks() {
   size_t n = 0;
   for (const auto& [model, blocks] : map_.writer_view()) n += blocks.size();
-  return n;
+  blocks_.store(n, std::memory_order_relaxed);
 }
 
 }  // namespace kthena::router

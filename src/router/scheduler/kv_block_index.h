@@ -4,6 +4,8 @@
 // request path never waits for Redis.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -12,8 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "router/util/left_right.h"
-#include "router/util/string_map.h"
+#include "common/left_right.h"
+#include "common/string_map.h"
 
 namespace kthena::router {
 
@@ -56,12 +58,15 @@ class KvBlockIndex {
   // content or the new one, never an empty index in between.
   void replace(std::vector<Update> updates);
 
-  size_t blocks_for_tests() const;
+  // Blocks held now, for the debug listener and tests. Any thread.
+  size_t blocks() const { return blocks_.load(std::memory_order_relaxed); }
 
  private:
+  void count_blocks();  // sync thread, after each change
   using Map = StringMap<std::unordered_map<uint64_t, Owners>>;
   static void apply_to(Map& map, const std::vector<Update>& updates);
   LeftRight<Map> map_;
+  std::atomic<size_t> blocks_{0};
 };
 
 // Splits a Redis key "matrix:kv:block:{model}@{hash}" (the model may contain '@'; the hash is after the last one).

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "router/util/ascii.h"
+#include "http/header.h"
 
 namespace kthena::router {
 
@@ -12,7 +12,7 @@ const Json* PluginArgs::find(std::string_view name) const {
   for (auto it = args_.begin(); it != args_.end(); ++it) {
     // Go's decoder prefers an exact match and otherwise takes a case-insensitive one.
     if (it.key() == name) return &it.value();
-    if (found == nullptr && iequals(it.key(), name)) found = &it.value();
+    if (found == nullptr && http::iequals(it.key(), name)) found = &it.value();
   }
   return found;
 }

@@ -24,8 +24,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "router/util/left_right.h"
-#include "router/util/mpsc_queue.h"
+#include "common/left_right.h"
+#include "common/mpsc_queue.h"
 
 namespace kthena::router {
 

@@ -5,10 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "router/endpoints/passive_health.h"
+
 namespace kthena::router {
 namespace {
 
-using Clock = TscClock;
+using Clock = std::chrono::steady_clock;
 
 // Seconds from `mark` to now; `mark` moves to now, so that one plugin's end is the next one's start.
 double seconds_since(Clock::time_point& mark) {
@@ -67,6 +69,8 @@ Result<std::shared_ptr<const Scheduler>> Scheduler::create(const SchedulerConfig
 
 std::string_view Scheduler::run_filters(SchedulingContext& ctx, std::span<const Endpoint* const> candidates) const {
   SchedulingScratch& s = *ctx.scratch;
+  // Ejected pods (passive_health.h) are not candidates, unless every one is.
+  candidates = healthy(candidates, CoarseClock::now(), s.healthy);
   s.candidates.assign(candidates.begin(), candidates.end());
   for (const auto& f : filters_) {
     s.filtered.clear();

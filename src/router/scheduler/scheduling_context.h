@@ -2,6 +2,8 @@
 // points to are owned by the worker thread, so that scheduling allocates nothing once warm.
 #pragma once
 
+#include <chrono>
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -9,10 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/rng.h"
 #include "router/endpoints/endpoint.h"
 #include "router/request/prompt.h"
-#include "router/util/rng.h"
-#include "router/util/tsc_clock.h"
 
 namespace kthena::router {
 
@@ -35,6 +36,7 @@ struct SchedulingScratch {
   std::string prompt;  // the prompt string of the request being scheduled
   std::vector<const Endpoint*> candidates;
   std::vector<const Endpoint*> filtered;
+  std::vector<const Endpoint*> healthy;  // the candidates passive health has not ejected
   std::vector<int32_t> plugin_scores;
   std::vector<int64_t> totals;
   std::vector<uint8_t> scored;     // some plugin scored candidate i
@@ -60,7 +62,7 @@ struct SchedulingContext {
   uint32_t reader_slot = 0;  // this thread's slot in read-mostly shared indexes (prefix_index.h)
   // With an observer, each plugin is timed from this mark, which then moves to the plugin's end: one clock read per
   // plugin. The caller sets it right before scheduling and may take it afterwards as the time scheduling ended.
-  TscClock::time_point clock_mark{};
+  std::chrono::steady_clock::time_point clock_mark{};
 
   // Set by prefix-cache while scoring, read again by its success hook. Chained block hashes of the prompt.
   std::vector<uint64_t> prefix_hashes;

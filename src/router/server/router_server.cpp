@@ -36,6 +36,34 @@ Result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view t
   return std::pair<std::string, uint16_t>(std::string(host), static_cast<uint16_t>(value));
 }
 
+namespace {
+
+// What the inference listener refused on its own (http::ServerStats), by reason.
+void register_refusal_metrics(MetricsRegistry& registry, const http::Server& server) {
+  using Field = uint64_t http::ServerStats::*;
+  const std::pair<const char*, Field> reasons[] = {
+      {"connection_limit", &http::ServerStats::connections_refused},
+      {"malformed", &http::ServerStats::malformed},
+      {"header_too_large", &http::ServerStats::head_too_large},
+      {"body_too_large", &http::ServerStats::body_too_large},
+      {"buffer_limit", &http::ServerStats::over_buffer_budget},
+      {"header_timeout", &http::ServerStats::header_timeouts},
+      {"body_timeout", &http::ServerStats::body_timeouts},
+      {"io_timeout", &http::ServerStats::io_timeouts},
+  };
+  for (const auto& [reason, field] : reasons) {
+    registry.add_callback_counter(
+        "kthena_router_http_refusals_total",
+        "Requests and connections the inference listener refused or cut off on its own, by reason.",
+        [&server, field = field] { return static_cast<double>(server.stats().*field); }, {{"reason", reason}});
+  }
+  registry.add_callback_gauge("kthena_router_buffered_request_bytes",
+                              "Bytes of request heads and bodies the inference listener holds now.",
+                              [&server] { return static_cast<double>(server.buffered_bytes()); });
+}
+
+}  // namespace
+
 Result<size_t> worker_threads(size_t requested, unsigned cores) {
   if (requested > kMaxWorkerThreads) {
     return fail(ErrorCode::kInvalid,
@@ -71,12 +99,18 @@ Result<std::unique_ptr<RouterServer>> RouterServer::start(RouterServerOptions op
   }
 
   s.worker_pool_ = std::make_unique<http::ReactorPool>(s.options_.threads);
+  http::ClientOptions upstream;
+  upstream.connect_timeout = s.options_.upstream_connect_timeout;
+  upstream.response_timeout = s.options_.upstream_header_timeout;
+  upstream.read_timeout = s.options_.upstream_idle_timeout;
   for (size_t i = 0; i < s.worker_pool_->size(); ++i) {
     http::Reactor& reactor = s.worker_pool_->reactor(i);
-    auto client = http::Client::create(reactor.executor());
+    // On the reactor: the per-request timeouts are deadlines its sweep enforces, not timers.
+    auto client = http::Client::create(reactor, upstream);
     if (!client) return fail(client.error());
     s.workers_.push_back(std::make_unique<Worker>(reactor, static_cast<uint32_t>(i), s.control_->snapshots(),
-                                                  s.registry_.new_shard(), nullptr, std::move(*client)));
+                                                  s.registry_.new_shard(), nullptr, std::move(*client),
+                                                  s.options_.max_json_depth));
   }
   // The access log, shared by the workers.
   std::string warnings;
@@ -101,12 +135,18 @@ Result<std::unique_ptr<RouterServer>> RouterServer::start(RouterServerOptions op
   inference.address = listen->first;
   inference.port = listen->second;
   inference.max_body_size = s.options_.max_body_size;
-  inference.error_body = protocol_error_body;  // 413, 431 and malformed requests as OpenAI error objects
+  inference.max_connections = s.options_.max_connections;
+  inference.max_buffered_bytes = s.options_.max_buffered_bytes;
+  inference.header_timeout = s.options_.header_timeout;
+  inference.body_timeout = s.options_.body_timeout;
+  inference.idle_timeout = s.options_.idle_timeout;
+  inference.error_body = protocol_error_body;  // 413, 431, 503 and malformed requests as OpenAI error objects
   RequestPipeline* pipeline = s.pipeline_.get();
   auto started =
       http::Server::start(*s.worker_pool_, inference, [pipeline](http::Exchange& ex) { return pipeline->handle(ex); });
   if (!started) return fail(started.error());
   s.inference_ = std::move(*started);
+  register_refusal_metrics(s.registry_, *s.inference_);
 
   if (!s.options_.metrics_listen.empty()) {
     auto address = parse_listen_address(s.options_.metrics_listen);
@@ -138,7 +178,7 @@ Result<std::unique_ptr<RouterServer>> RouterServer::start(RouterServerOptions op
     auto debug = http::Server::start(*s.control_pool_, o, [plane](http::Exchange& ex) -> http::asio::awaitable<void> {
       std::shared_ptr<const RouterSnapshot> snap = plane->current();
       if (ex.method() == "GET") {
-        if (auto answer = debug_answer(*snap, ex.path())) {
+        if (auto answer = debug_answer(*snap, ex.path(), plane->debug_status())) {
           co_await ex.respond(answer->status, "application/json", answer->body);
           co_return;
         }

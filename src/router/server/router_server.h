@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/left_right.h"
 #include "common/result.h"
 #include "http/reactor.h"
 #include "http/server.h"
@@ -17,7 +18,6 @@
 #include "router/metrics/metrics_registry.h"
 #include "router/pipeline/request_pipeline.h"
 #include "router/server/worker.h"
-#include "router/util/left_right.h"
 
 namespace kthena::router {
 
@@ -27,7 +27,20 @@ struct RouterServerOptions {
   std::string debug_listen = "127.0.0.1:15000";   // empty: no debug listener
   bool expose_metrics_on_router_port = false;
   size_t threads = 0;  // worker reactors; 0: one per core, at most kMaxWorkerThreads
+  // Limits on what clients may take (docs/router.md, "Limits"); each refusal is an OpenAI error object and is
+  // counted in kthena_router_http_refusals_total.
   uint64_t max_body_size = 64 * 1024 * 1024;
+  size_t max_connections = 10000;
+  size_t max_buffered_bytes = 512 * 1024 * 1024;
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(75)};
+  size_t max_json_depth = RequestParser::kDefaultMaxDepth;
+  // What the router waits for from a pod. ModelServer.spec.trafficPolicy.timeout, when set, bounds connect + send +
+  // response head instead of the header timeout.
+  std::chrono::milliseconds upstream_connect_timeout{std::chrono::seconds(3)};
+  std::chrono::milliseconds upstream_header_timeout{std::chrono::minutes(10)};
+  std::chrono::milliseconds upstream_idle_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds drain_timeout{std::chrono::minutes(5)};
   ControlOptions control;
   std::optional<std::string> kubeconfig;  // --kubeconfig: objects from an API server instead of a static file

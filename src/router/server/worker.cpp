@@ -41,18 +41,17 @@ class ShardObserver final : public SchedulerObserver {
 }  // namespace
 
 Worker::Worker(http::Reactor& reactor, uint32_t index, const SnapshotSlot<RouterSnapshot>& slot, MetricShard& metrics,
-               std::shared_ptr<AccessLogSink> access_log, std::unique_ptr<http::Client> client)
+               std::shared_ptr<AccessLogSink> access_log, std::unique_ptr<http::Client> client, size_t max_json_depth)
     : reactor_(reactor),
       index_(index),
       metrics_(metrics),
       access_log_(std::move(access_log)),
       client_(std::move(client)),
+      parser_(max_json_depth),
       rng_(random_seed()),
       snapshots_(slot),
       flush_timer_(std::make_unique<FlushTimer>(reactor.context())),
-      observer_(std::make_unique<ShardObserver>(metrics)) {
-  tsc_scale();  // calibrated here, at start-up, rather than in the first request
-}
+      observer_(std::make_unique<ShardObserver>(metrics)) {}
 
 Worker::~Worker() {
   flush_log();
@@ -88,10 +87,10 @@ void Worker::arm_flush() {
   });
 }
 
-std::chrono::system_clock::time_point Worker::wall_time(TscClock::time_point t) {
+std::chrono::system_clock::time_point Worker::wall_time(std::chrono::steady_clock::time_point t) {
   using namespace std::chrono;
   if (t - wall_synced_at_ > seconds(1)) {
-    wall_synced_at_ = TscClock::now();
+    wall_synced_at_ = std::chrono::steady_clock::now();
     wall_offset_ = system_clock::now().time_since_epoch() - wall_synced_at_.time_since_epoch();
   }
   return system_clock::time_point(duration_cast<system_clock::duration>(t.time_since_epoch() + wall_offset_));

@@ -10,6 +10,7 @@
 
 #include <simdjson.h>
 
+#include "common/rng.h"
 #include "http/client.h"
 #include "http/reactor.h"
 #include "router/metrics/metrics_registry.h"
@@ -18,15 +19,14 @@
 #include "router/scheduler/scheduling_context.h"
 #include "router/snapshot/router_snapshot.h"
 #include "router/snapshot/snapshot_slot.h"
-#include "router/util/rng.h"
-#include "router/util/tsc_clock.h"
 
 namespace kthena::router {
 
 class Worker {
  public:
   Worker(http::Reactor& reactor, uint32_t index, const SnapshotSlot<RouterSnapshot>& slot, MetricShard& metrics,
-         std::shared_ptr<AccessLogSink> access_log, std::unique_ptr<http::Client> client);
+         std::shared_ptr<AccessLogSink> access_log, std::unique_ptr<http::Client> client,
+         size_t max_json_depth = RequestParser::kDefaultMaxDepth);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -43,7 +43,7 @@ class Worker {
   SnapshotCache<RouterSnapshot>::Pin snapshot() { return snapshots_.pin(); }
   // The wall-clock time of a request-clock instant, for access-log timestamps: the clocks' offset is read again
   // once a second, not for every request.
-  std::chrono::system_clock::time_point wall_time(TscClock::time_point t);
+  std::chrono::system_clock::time_point wall_time(std::chrono::steady_clock::time_point t);
 
   // Queues an access-log entry; lines are written in batches (at 4 KiB or within 50 ms).
   void log(const AccessLogEntry& entry);
@@ -68,7 +68,7 @@ class Worker {
   SnapshotCache<RouterSnapshot> snapshots_;
   std::string log_buffer_;
   bool flush_armed_ = false;
-  TscClock::time_point wall_synced_at_{};
+  std::chrono::steady_clock::time_point wall_synced_at_{};
   std::chrono::nanoseconds wall_offset_{};
   std::unique_ptr<struct FlushTimer> flush_timer_;
   std::unique_ptr<SchedulerObserver> observer_;

@@ -11,8 +11,8 @@
 #include "api/types/model_route.h"
 #include "api/types/model_server.h"
 #include "api/types/pod.h"
+#include "common/string_map.h"
 #include "router/snapshot/router_snapshot.h"
-#include "router/util/string_map.h"
 
 namespace kthena::router {
 

@@ -9,13 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/string_map.h"
 #include "http/endpoint.h"
 #include "router/endpoints/endpoint.h"
 #include "router/endpoints/model_server_entry.h"
 #include "router/routes/route_table.h"
 #include "router/scheduler/scheduler.h"
 #include "router/scheduler/scheduler_config.h"
-#include "router/util/string_map.h"
 
 namespace kthena::router {
 

@@ -255,7 +255,7 @@ TEST_F(ClientTest, ConnectFailureNamesTheEndpoint) {
     co_return co_await client_->fetch(target_endpoint, {.target = "/"});
   }());
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(r.error().to_string().find("http://127.0.0.1:" + std::to_string(port)), std::string::npos);
 }
 

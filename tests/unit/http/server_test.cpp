@@ -113,7 +113,7 @@ class ServerTest : public ::testing::Test {
   void leave_during_slow_work(std::chrono::milliseconds stay) {
     {
       RawClient c(port());
-      c.send("GET /slow HTTP/1.1\r\n\r\n");
+      c.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
       std::this_thread::sleep_for(stay);
       c.close();
     }
@@ -140,9 +140,11 @@ TEST_F(ServerTest, ReportsTheBoundPortAndAnswers) {
 TEST_F(ServerTest, KeepAliveAndPipelining) {
   start();
   RawClient c(port());
-  c.send("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+  c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
   EXPECT_TRUE(c.read_response().ends_with("hello"));
-  c.send("POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcPOST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz");
+  c.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabcPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: "
+      "3\r\n\r\nxyz");
   EXPECT_TRUE(c.read_response().ends_with("abc"));
   EXPECT_TRUE(c.read_response().ends_with("xyz"));
   EXPECT_EQ(server_->connections(), 1u);
@@ -151,16 +153,20 @@ TEST_F(ServerTest, KeepAliveAndPipelining) {
 TEST_F(ServerTest, ChunkedRequestBodyWholeAndStreamed) {
   start();
   RawClient c(port());
-  c.send("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n");
+  c.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n "
+      "world\r\n0\r\n\r\n");
   EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nhello world"));
-  c.send("POST /chunks HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\nX-Trailer: 1\r\n\r\n");
+  c.send(
+      "POST /chunks HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\nX-Trailer: "
+      "1\r\n\r\n");
   EXPECT_TRUE(c.read_response().ends_with("[ab][c]"));
 }
 
 TEST_F(ServerTest, StreamsChunkedResponses) {
   start();
   RawClient c(port());
-  c.send("GET /stream HTTP/1.1\r\n\r\n");
+  c.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
   std::string r = c.read_response();
   EXPECT_NE(r.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << r;
   EXPECT_TRUE(r.ends_with("\r\n\r\n9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\ne\r\ndata: [DONE]\n\n\r\n0\r\n\r\n")) << r;
@@ -185,14 +191,15 @@ TEST_F(ServerTest, RejectsMalformedRequestsWithClearErrors) {
   const BadRequestCase cases[] = {
       {"GET /\r\n\r\n", "HTTP/1.1 400 Bad Request"},
       {"GET / HTTP/2.0\r\n\r\n", "HTTP/1.1 505 HTTP Version Not Supported"},
-      {"GET / HTTP/1.1\r\nBad Header\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-      {"GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-      {"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-      {"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-      {"POST /echo HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-      {"POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "HTTP/1.1 501 Not Implemented"},
-      {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 400 Bad Request"},
-      {"GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+      {"GET / HTTP/1.1\r\nHost: t\r\nBad Header\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+      {"GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n folded\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+       "HTTP/1.1 400 Bad Request"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", "HTTP/1.1 501 Not Implemented"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 400 Bad Request"},
+      {"GET / HTTP/1.1\r\nHost: t\r\nX: a\x01b\r\n\r\n", "HTTP/1.1 400 Bad Request"},
   };
   for (const auto& tc : cases) {
     RawClient c(port());
@@ -210,13 +217,13 @@ TEST_F(ServerTest, LimitsAnswer431And413) {
   start(options);
   {
     RawClient c(port());
-    c.send("GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
+    c.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
     std::string r = c.read_until_close();
     EXPECT_TRUE(r.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n")) << r;
   }
   {
     RawClient c(port());
-    c.send("POST /echo HTTP/1.1\r\nContent-Length: 101\r\n\r\n");
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n");
     std::string r = c.read_until_close();
     EXPECT_TRUE(r.starts_with("HTTP/1.1 413 Payload Too Large\r\n")) << r;
     EXPECT_NE(r.find("exceeds the limit of 100"), std::string::npos) << r;
@@ -224,7 +231,7 @@ TEST_F(ServerTest, LimitsAnswer431And413) {
   {
     RawClient c(port());
     std::string chunk(60, 'x');
-    c.send("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3c\r\n" + chunk + "\r\n3c\r\n" + chunk +
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3c\r\n" + chunk + "\r\n3c\r\n" + chunk +
            "\r\n0\r\n\r\n");
     std::string r = c.read_until_close();
     EXPECT_TRUE(r.starts_with("HTTP/1.1 413 Payload Too Large\r\n")) << r;
@@ -237,7 +244,7 @@ TEST_F(ServerTest, HeadSurvivesABodyArrivingLater) {
   RawClient c(port());
   std::string body(200, 'b');  // longer than the head: it would cover it
   for (int i = 0; i < 3; ++i) {
-    c.send("POST /head-after-body HTTP/1.1\r\nX-Custom: kept\r\nContent-Length: 200\r\n\r\n");
+    c.send("POST /head-after-body HTTP/1.1\r\nHost: t\r\nX-Custom: kept\r\nContent-Length: 200\r\n\r\n");
     std::this_thread::sleep_for(20ms);
     c.send(body);
     EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nkept|" + body)) << i;
@@ -249,28 +256,29 @@ TEST_F(ServerTest, ABodyThatCameWithItsHeadIsTakenWithoutReading) {
   RawClient c(port());
   // Two pipelined requests in one write: the first's body is whole in the buffer, the second follows it.
   c.send(
-      "POST /buffered HTTP/1.1\r\nX-Custom: one\r\nContent-Length: 5\r\n\r\nfirstPOST /buffered HTTP/1.1\r\n"
+      "POST /buffered HTTP/1.1\r\nHost: t\r\nX-Custom: one\r\nContent-Length: 5\r\n\r\nfirstPOST /buffered "
+      "HTTP/1.1\r\nHost: t\r\n"
       "X-Custom: two\r\nContent-Length: 6\r\n\r\nsecond");
   EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nwhole:first|one"));
   EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nwhole:second|two"));
   // A body that arrives after its head is read; one the client waits to send (100-continue) too.
-  c.send("POST /buffered HTTP/1.1\r\nX-Custom: three\r\nContent-Length: 5\r\n\r\n");
+  c.send("POST /buffered HTTP/1.1\r\nHost: t\r\nX-Custom: three\r\nContent-Length: 5\r\n\r\n");
   std::this_thread::sleep_for(20ms);
   c.send("third");
   EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nlater:third|three"));
-  c.send("POST /buffered HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  c.send("POST /buffered HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
   EXPECT_EQ(c.read_response(), "HTTP/1.1 100 Continue\r\n\r\n");
   c.send("four");
   EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nlater:four|"));
   // No body at all: an empty one, at once.
-  c.send("GET /buffered HTTP/1.1\r\nX-Custom: five\r\n\r\n");
+  c.send("GET /buffered HTTP/1.1\r\nHost: t\r\nX-Custom: five\r\n\r\n");
   EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nwhole:|five"));
 }
 
 TEST_F(ServerTest, ExpectContinue) {
   start();
   RawClient c(port());
-  c.send("POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  c.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
   std::string interim = c.read_response();
   EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
   c.send("ok");
@@ -280,7 +288,7 @@ TEST_F(ServerTest, ExpectContinue) {
 TEST_F(ServerTest, HandlerThatDoesNotRespondGets500) {
   start();
   RawClient c(port());
-  c.send("GET /silent HTTP/1.1\r\n\r\n");
+  c.send("GET /silent HTTP/1.1\r\nHost: t\r\n\r\n");
   std::string r = c.read_until_close();
   EXPECT_TRUE(r.starts_with("HTTP/1.1 500 Internal Server Error\r\n")) << r;
 }
@@ -302,10 +310,10 @@ TEST_F(ServerTest, SlowlorisIsCutOffWithoutStallingOthers) {
   options.header_timeout = 300ms;
   start(options);
   RawClient slow(port(), 5000ms);
-  slow.send("GET / HTTP/1.1\r\nX-A: ");
+  slow.send("GET / HTTP/1.1\r\nHost: t\r\nX-A: ");
   auto t0 = Clock::now();
   RawClient fast(port());
-  fast.send("GET /x HTTP/1.1\r\n\r\n");
+  fast.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_TRUE(fast.read_response().starts_with("HTTP/1.1 404"));
   slow.send("b");
   EXPECT_TRUE(slow.closed_by_peer());
@@ -319,7 +327,7 @@ TEST_F(ServerTest, IdleKeepAliveConnectionsAreClosed) {
   options.idle_timeout = 200ms;
   start(options);
   RawClient c(port());
-  c.send("GET /x HTTP/1.1\r\n\r\n");
+  c.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
   c.read_response();
   EXPECT_TRUE(c.closed_by_peer());
 }
@@ -341,13 +349,13 @@ TEST_F(ServerTest, WorkUnderDisconnectWatchKeepsTheConnectionAndPipelinedRequest
   start();
   RawClient c(port());
   // The second request arrives while the first one's work runs: the watch reads it, and it is served next.
-  c.send("GET /guarded HTTP/1.1\r\n\r\n");
+  c.send("GET /guarded HTTP/1.1\r\nHost: t\r\n\r\n");
   std::this_thread::sleep_for(30ms);
-  c.send("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+  c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
   EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nguarded"));
   EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nhello"));
   for (int i = 0; i < 3; ++i) {
-    c.send("GET /guarded HTTP/1.1\r\n\r\n");
+    c.send("GET /guarded HTTP/1.1\r\nHost: t\r\n\r\n");
     EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nguarded")) << i;
   }
   EXPECT_EQ(disconnects_.load(), 0);
@@ -357,7 +365,7 @@ TEST_F(ServerTest, WorkUnderDisconnectWatchKeepsTheConnectionAndPipelinedRequest
 TEST_F(ServerTest, WorkThatThrowsUnderDisconnectWatchIsTheHandlersFailure) {
   start();
   RawClient c(port());
-  c.send("GET /guarded-throw HTTP/1.1\r\n\r\n");
+  c.send("GET /guarded-throw HTTP/1.1\r\nHost: t\r\n\r\n");
   std::string r = c.read_until_close();
   EXPECT_TRUE(r.starts_with("HTTP/1.1 500 Internal Server Error\r\n")) << r;
   EXPECT_NE(r.find("the handler failed"), std::string::npos) << r;
@@ -378,14 +386,14 @@ TEST_F(ServerTest, OwnerShapesTheServersOwnErrorBodies) {
     std::string status_line;
     std::string body;
   } cases[] = {
-      {"GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n",
+      {"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n",
        "HTTP/1.1 431 Request Header Fields Too Large",
-       R"({"status":431,"message":"the request head is 2027 bytes, more than the limit of 1024"})"},
-      {"POST /echo HTTP/1.1\r\nContent-Length: 101\r\n\r\n", "HTTP/1.1 413 Payload Too Large",
+       R"({"status":431,"message":"the request head is 2036 bytes, more than the limit of 1024"})"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n", "HTTP/1.1 413 Payload Too Large",
        R"({"status":413,"message":"the request body of 101 bytes exceeds the limit of 100"})"},
-      {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 400 Bad Request",
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 400 Bad Request",
        R"({"status":400,"message":"malformed chunked body: )"},
-      {"GET /silent HTTP/1.1\r\n\r\n", "HTTP/1.1 500 Internal Server Error",
+      {"GET /silent HTTP/1.1\r\nHost: t\r\n\r\n", "HTTP/1.1 500 Internal Server Error",
        R"({"status":500,"message":"the handler did not respond"})"},
   };
   for (const Case& tc : cases) {
@@ -403,10 +411,10 @@ TEST_F(ServerTest, OwnerShapesTheServersOwnErrorBodies) {
 TEST_F(ServerTest, GracefulShutdownFinishesInFlightRequests) {
   start();
   RawClient idle(port());
-  idle.send("GET /x HTTP/1.1\r\n\r\n");
+  idle.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
   idle.read_response();
   RawClient busy(port());
-  busy.send("GET /sleep HTTP/1.1\r\n\r\n");
+  busy.send("GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n");
   std::this_thread::sleep_for(50ms);
   auto t0 = Clock::now();
   server_->shutdown(2s);
@@ -418,14 +426,14 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightRequests) {
   EXPECT_TRUE(idle.closed_by_peer());
   EXPECT_EQ(server_->connections(), 0u);
   RawClient late(port(), 500ms);
-  late.send("GET /x HTTP/1.1\r\n\r\n");
+  late.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(late.read_until_close(), "");
 }
 
 TEST_F(ServerTest, ShutdownDeadlineClosesStuckRequests) {
   start();
   RawClient c(port());
-  c.send("GET /slow HTTP/1.1\r\n\r\n");
+  c.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
   std::this_thread::sleep_for(50ms);
   auto t0 = Clock::now();
   server_->shutdown(200ms);
@@ -438,10 +446,10 @@ TEST_F(ServerTest, ConnectionCaps) {
   options.max_connections_per_client = 1;
   start(options);
   RawClient a(port());
-  a.send("GET /x HTTP/1.1\r\n\r\n");
+  a.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_TRUE(a.read_response().starts_with("HTTP/1.1 404"));
   RawClient b(port(), 1000ms);
-  b.send("GET /x HTTP/1.1\r\n\r\n");
+  b.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(b.read_until_close(), "");
 }
 

@@ -31,6 +31,10 @@ class RawClient {
       : socket_(context_) {
     boost::system::error_code ec;
     socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    set_timeout(timeout);
+  }
+  // How long each read waits.
+  void set_timeout(std::chrono::milliseconds timeout) {
     timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   }

@@ -1,5 +1,7 @@
 #include "router/observability/access_log_entry.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "router/observability/access_log.h"
@@ -53,6 +55,24 @@ TEST(AccessLog, TextLineAsUpstreamWritesIt) {
   EXPECT_EQ(out,
             "[2026-01-01T00:00:00Z] \"POST /v1/completions HTTP/1.1\" 404 error=route_not_found:route not found "
             "model_name=x timings=0ms(0+0+0)\n");
+}
+
+// The issue's reproduction: a model name that carries a newline and a whole forged line. The text line stays one
+// line, and no field can be forged with a space either.
+TEST(AccessLog, ClientTextCannotForgeLinesOrFields) {
+  AccessLogEntry e = sample();
+  e.model_name = "cap\n[2026-01-01T00:00:00Z] \"POST /v1/admin HTTP/1.1\" 200 FORGED";
+  e.request_id = "id selected_pod=evil";
+  e.error_type = "upstream_response";
+  e.error_message = "pod ds-0 answered 400: bad\r\nthing\x01\\";
+  std::string out;
+  append_text(e, out);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_NE(out.find("model_name=cap\\n[2026-01-01T00:00:00Z]\\x20\"POST\\x20/v1/admin"), std::string::npos) << out;
+  EXPECT_NE(out.find("request_id=id\\x20selected_pod=evil "), std::string::npos) << out;
+  EXPECT_NE(out.find("error=upstream_response:pod ds-0 answered 400: bad\\r\\nthing\\x01\\\\ "), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find(" selected_pod=evil"), std::string::npos) << out;
 }
 
 TEST(AccessLog, JsonFieldsAndOmissions) {

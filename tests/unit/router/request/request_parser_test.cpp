@@ -79,6 +79,49 @@ TEST(RequestParser, MalformedBodies) {
   EXPECT_TRUE(ok) << "trailing whitespace is allowed";
 }
 
+// Each of these crashed the router (a null dereference while describing an error the document refused before its
+// first token; a stack overflow in the recursive validation). Both parse paths are exercised.
+TEST(RequestParser, BodiesThatCrashedTheRouterAreRefusedWithAReason) {
+  struct Case {
+    std::string body;
+    std::string message;  // substring
+  } cases[] = {
+      {"\"", "unexpected EOF"},
+      {R"({"model":"m","prompt":"abc)", "unexpected EOF"},
+      {"{\"model\":\"m\",\"prompt\":\"\xff\xfe\"}", "invalid UTF-8"},
+      {"{\"model\":\"m\",\"prompt\":\"a\tb\"}", "invalid character '\\x09' in string literal at offset 24"},
+      {std::string("{\"model\":\"m\",\"prompt\":\"a\0b\"}", 28), "'\\x00' in string literal"},
+      {"{\"x\":" + std::string(70000, '[') + std::string(70000, ']') + "}", "nests deeper than 128 levels"},
+      {"{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":" + std::string(5000, '[') +
+           std::string(5000, ']') + "}]}",
+       "nests deeper than 128 levels"},
+  };
+  for (const Case& c : cases) {
+    for (bool in_place : {false, true}) {
+      RequestParser parser;
+      std::string buffer = c.body;
+      if (in_place) buffer.resize(c.body.size() + 64, '\0');
+      auto r = parser.parse(std::string_view(buffer.data(), c.body.size()), buffer.size());
+      ASSERT_FALSE(r) << c.body.substr(0, 60);
+      EXPECT_EQ(r.error().status, 400) << c.body.substr(0, 60);
+      EXPECT_NE(r.error().message.find(c.message), std::string::npos)
+          << c.body.substr(0, 60) << " -> " << r.error().message;
+    }
+  }
+}
+
+TEST(RequestParser, DepthLimitIsTheConfiguredOne) {
+  auto nested = [](size_t levels) {  // the top-level object is level 1
+    return "{\"model\":\"m\",\"prompt\":\"p\",\"x\":" + std::string(levels - 1, '[') + std::string(levels - 1, ']') +
+           "}";
+  };
+  RequestParser parser(8);
+  EXPECT_TRUE(parser.parse(nested(8), nested(8).size()));
+  auto deep = parser.parse(nested(9), nested(9).size());
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().message, "request body nests deeper than 8 levels");
+}
+
 TEST(RequestParser, PromptPrecedenceAndShapes) {
   RequestParser parser;
   struct Case {

@@ -23,7 +23,7 @@ TEST(KvBlockIndexReplace, TheNewContentReplacesTheOldEntirely) {
   KvBlockIndex index;
   index.apply(blocks(0, 10, "a.ns"));
   index.replace(blocks(5, 10, "b.ns"));
-  EXPECT_EQ(index.blocks_for_tests(), 10u);
+  EXPECT_EQ(index.blocks(), 10u);
   std::vector<uint64_t> hashes = {0, 5, 14, 15};
   std::vector<std::string> seen;
   index.visit(0, "m", hashes, [&](size_t, const KvBlockIndex::Owners& owners) {
@@ -32,7 +32,7 @@ TEST(KvBlockIndexReplace, TheNewContentReplacesTheOldEntirely) {
   });
   EXPECT_EQ(seen, (std::vector<std::string>{"-", "b.ns", "b.ns", "-"}));
   index.replace({});
-  EXPECT_EQ(index.blocks_for_tests(), 0u);
+  EXPECT_EQ(index.blocks(), 0u);
 }
 
 // Readers during a stream of full resyncs of the same content always find it: the index is never empty between

@@ -81,7 +81,7 @@ TEST_F(SchedulerTest, PluginsAreTimedOneAfterAnotherFromTheCallersMark) {
   auto s = make(config);
   RecordingObserver observer;
   ctx.observer = &observer;
-  auto mark = TscClock::now() - std::chrono::milliseconds(5);
+  auto mark = std::chrono::steady_clock::now() - std::chrono::milliseconds(5);
   ctx.clock_mark = mark;
   ScheduleResult out;
   ASSERT_TRUE(s->schedule(ctx, pods.all(), out));

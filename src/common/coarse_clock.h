@@ -9,7 +9,7 @@
 #include <chrono>
 #include <ctime>
 
-namespace kthena::http {
+namespace kthena {
 
 struct CoarseClock {
   using duration = std::chrono::nanoseconds;
@@ -25,4 +25,4 @@ struct CoarseClock {
   }
 };
 
-}  // namespace kthena::http
+}  // namespace kthena

@@ -1,8 +1,8 @@
-#include "router/util/rng.h"
+#include "common/rng.h"
 
 #include <random>
 
-namespace kthena::router {
+namespace kthena {
 namespace {
 
 uint64_t splitmix64(uint64_t& x) {
@@ -52,4 +52,4 @@ uint64_t random_seed() {
   return (static_cast<uint64_t>(device()) << 32) ^ device();
 }
 
-}  // namespace kthena::router
+}  // namespace kthena

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-namespace kthena::router {
+namespace kthena {
 
 struct StringHash {
   using is_transparent = void;
@@ -18,4 +18,4 @@ template <class V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
-}  // namespace kthena::router
+}  // namespace kthena

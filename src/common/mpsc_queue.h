@@ -7,7 +7,7 @@
 #include <optional>
 #include <utility>
 
-namespace kthena::router {
+namespace kthena {
 
 template <class T>
 class MpscQueue {
@@ -71,4 +71,4 @@ class MpscQueue {
   Node stub_;
 };
 
-}  // namespace kthena::router
+}  // namespace kthena

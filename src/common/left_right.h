@@ -12,7 +12,7 @@
 
 #include "common/assert.h"
 
-namespace kthena::router {
+namespace kthena {
 
 template <class T>
 class LeftRight {
@@ -64,4 +64,4 @@ class LeftRight {
   mutable std::array<Slot, kMaxReaders> slots_;
 };
 
-}  // namespace kthena::router
+}  // namespace kthena

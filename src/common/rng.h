@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace kthena::router {
+namespace kthena {
 
 class Rng {
  public:
@@ -23,4 +23,4 @@ class Rng {
 // A seed from the OS entropy pool, for generators created at startup.
 uint64_t random_seed();
 
-}  // namespace kthena::router
+}  // namespace kthena
