@@ -2,19 +2,18 @@
 // creates for each ModelBooster in FILE: ModelServing, ModelServer, ModelRoute, then any AutoscalingPolicy (a
 // v0.2.0 booster's). FILE goes through admission first, so invalid input fails with `kthena validate`'s errors.
 // Exit codes: 0 converted, 1 invalid or not convertible, 2 unreadable or unparsable.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <exception>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <optional>
-#include <sstream>
+#include <string>
 
 #include "api/admission.h"
 #include "api/codec/yaml_decoder.h"
 #include "api/codec/yaml_encoder.h"
 #include "cli/command.h"
+#include "cli/manifest_files.h"
+#include "cli/object_identity.h"
 #include "controllers/modelbooster/converter.h"
 
 namespace kthena::cli {
@@ -28,23 +27,6 @@ struct ConvertFlags {
   mb::ConvertOptions options;
 };
 
-Result<std::string> read_input(const std::string& file) {
-  if (file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return fail(ErrorCode::kIo, "cannot read " + file + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// "ModelBooster/namespace/name" as `kthena validate` names an object in its errors ("default" when unset).
-std::string object_ref(const Json& object) {
-  const Json meta = object.value("metadata", Json::object());
-  const std::string ns = meta.is_object() ? meta.value("namespace", "") : "";
-  const std::string name = meta.is_object() ? meta.value("name", "") : "";
-  return "ModelBooster/" + (ns.empty() ? std::string("default") : ns) + "/" + (name.empty() ? "<unnamed>" : name);
-}
-
 // Admission as `kthena validate` runs it: unknown fields pruned with a warning, every error reported. Returns the
 // admitted object, or nothing after printing why.
 std::optional<Json> admit(const std::string& source, const api::Document& document, const Json& object) {
@@ -55,16 +37,16 @@ std::optional<Json> admit(const std::string& source, const api::Document& docume
     std::cerr << source << ":" << document.line << ": " << admitted.error().message << "\n";
     return std::nullopt;
   }
-  const std::string who = object_ref(object);
+  const std::string who = object_label(object, admitted->kind);
   for (const std::string& w : admitted->warnings()) std::cerr << source << ": " << who << ": warning: " << w << "\n";
   for (const FieldError& e : admitted->errors) std::cerr << source << ": " << who << ": " << e.to_string() << "\n";
   if (!admitted->ok()) return std::nullopt;
   return std::move(admitted->object);
 }
 
-int run_convert(const ConvertFlags& flags) {
+int convert(const ConvertFlags& flags) {
   const std::string source = flags.file == "-" ? "<stdin>" : flags.file;
-  auto text = read_input(flags.file);
+  auto text = flags.file == "-" ? read_manifest_stdin() : read_manifest(flags.file);
   if (!text) {
     std::cerr << text.error().to_string() << "\n";
     return 2;
@@ -84,15 +66,22 @@ int run_convert(const ConvertFlags& flags) {
   for (api::Document& document : *documents) {
     Json& object = document.value;
     if (object.is_null()) continue;
-    const std::string kind = object.is_object() && object.contains("kind") && object["kind"].is_string()
-                                 ? object["kind"].get<std::string>()
-                                 : std::string();
-    if (kind != "ModelBooster") {
-      std::cerr << source << ":" << document.line << ": skipped: " << (kind.empty() ? "not a Kubernetes object" : kind)
+    if (auto error = type_meta_error(object)) {
+      std::cerr << source << ":" << document.line << ": " << *error << "\n";
+      status = 1;
+      continue;
+    }
+    const std::string* kind = string_member(object, "kind");
+    if (!kind || *kind != "ModelBooster") {
+      std::cerr << source << ":" << document.line
+                << ": skipped: " << (!kind || kind->empty() ? "not a Kubernetes object" : *kind)
                 << " is not a ModelBooster\n";
       continue;
     }
-    if (!flags.uid.empty()) object["metadata"]["uid"] = flags.uid;
+    // Only into metadata that is an object (or absent): any other type is admission's to report.
+    if (!flags.uid.empty() && (!object.contains("metadata") || object["metadata"].is_object())) {
+      object["metadata"]["uid"] = flags.uid;
+    }
     std::optional<Json> admitted = admit(source, document, object);
     if (!admitted) {
       status = 1;
@@ -100,7 +89,7 @@ int run_convert(const ConvertFlags& flags) {
     }
     auto objects = converter->convert(*admitted);
     if (!objects) {
-      std::cerr << source << ": " << object_ref(object) << ": " << objects.error().to_string() << "\n";
+      std::cerr << source << ": " << object_label(object, nullptr) << ": " << objects.error().to_string() << "\n";
       status = 1;
       continue;
     }
@@ -113,6 +102,17 @@ int run_convert(const ConvertFlags& flags) {
   }
   std::cout << api::encode_yaml_documents(out);
   return 0;
+}
+
+int run_convert(const ConvertFlags& flags) {
+  // The last resort: an input that some code below still mishandles is reported against its name instead of an
+  // abort. Reading, decoding and naming objects throw nothing by design.
+  try {
+    return convert(flags);
+  } catch (const std::exception& e) {
+    std::cerr << (flags.file == "-" ? "<stdin>" : flags.file) << ": internal error: " << e.what() << "\n";
+    return 2;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// Regular expressions as Kubernetes evaluates them (Go's regexp: RE2 syntax, linear-time matching), backed by RE2
-// itself, so that a schema `pattern` or a CEL `matches()` can never blow up on hostile input. Compile errors read
-// as Go's do.
+// Regular expressions as Kubernetes evaluates them: Go's regexp (RE2 syntax, linear-time matching), backed by RE2
+// itself, so that a schema `pattern`, a CEL `matches()` or a webhook's regex can never blow up on hostile input.
+// The one place a Go pattern becomes an RE2 one (see regex.cpp for why a translation is needed at all).
 #pragma once
 
 #include <memory>
@@ -13,7 +13,8 @@ namespace kthena::api {
 
 class Regex {
  public:
-  // Errors read like Go's regexp.Compile: "error parsing regexp: missing closing ): `(a`".
+  // Accepts exactly what Go's regexp.Compile accepts; errors (code kInvalid) read like Go's, over the fragment the
+  // user wrote: "error parsing regexp: missing closing ): `(a`".
   static Result<Regex> compile(std::string_view pattern);
 
   // Go's MatchString: true when the expression matches anywhere in `text`.

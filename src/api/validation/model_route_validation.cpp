@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "api/validation/go_regexp.h"
+#include "api/schema/regex.h"
 #include "api/validation/json_view.h"
 
 namespace kthena::api {
@@ -17,8 +17,8 @@ using validation::string_or;
 void check_regex(const Json* match, const FieldPath& path, FieldErrors& errs) {
   const Json* regex = member(match, "regex");
   if (regex == nullptr || !regex->is_string()) return;
-  if (auto error = validation::go_regexp_compile_error(regex->get_ref<const std::string&>())) {
-    errs.push_back(invalid(path.child("regex"), *regex, *error));
+  if (auto compiled = Regex::compile(regex->get_ref<const std::string&>()); !compiled) {
+    errs.push_back(invalid(path.child("regex"), *regex, compiled.error().message));
   }
 }
 

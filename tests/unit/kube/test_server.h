@@ -25,10 +25,12 @@ inline apiserver::ApiModel test_model() {
 
 class TestServer {
  public:
-  explicit TestServer(apiserver::StoreOptions store = {}) {
+  // Without TLS, the server serves anonymous clients on plain HTTP, which a RecordingProxy can read.
+  explicit TestServer(apiserver::StoreOptions store = {}, bool tls = true) {
     apiserver::ApiServerOptions options;
     options.data_dir = dir_.path() / "data";
     options.listen = "127.0.0.1:0";
+    options.tls = tls;
     options.store = store;
     options.bookmark_interval = std::chrono::milliseconds(200);
     auto server = apiserver::ApiServer::start(options, test_model());
@@ -36,6 +38,7 @@ class TestServer {
     if (server) server_ = std::move(*server);
   }
   apiserver::ApiServer& server() { return *server_; }
+  uint16_t port() const { return server_->port(); }
   std::shared_ptr<KubeClient> client() {
     auto config = load_kubeconfig_file(server_->kubeconfig_path());
     EXPECT_TRUE(config) << config.error().to_string();
