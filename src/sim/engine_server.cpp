@@ -194,86 +194,45 @@ asio::awaitable<void> EngineServer::tokenize(Exchange& ex) {
   const EngineConfig& c = engine_->config();
   auto body = co_await ex.read_body();
   if (!body) co_return;
-  json j = json::parse(*body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    ApiError api_error{400, "BadRequestError", "JSON decode error: the request body is not valid JSON", {}};
+  ApiError error;
+  std::optional<TokenizeRequest> req = parse_tokenize(*body, error);
+  if (!req) {
+    co_await respond_error(ex, error);
+    co_return;
+  }
+  if (const std::optional<std::string>& m = req->model;
+      m && *m != c.served_name() && *m != c.model && !engine_->has_lora(*m) &&
+      std::find(c.served_model_names.begin(), c.served_model_names.end(), *m) == c.served_model_names.end()) {
+    ApiError api_error{404, "NotFoundError", "The model `" + *m + "` does not exist.", "model"};
     co_await respond_error(ex, api_error);
     co_return;
   }
-  std::string text;
-  if (j.contains("messages")) {
-    std::string error;
-    text = apply_chat_template(j["messages"], j.value("add_generation_prompt", true), &error);
-    if (!error.empty()) {
-      ApiError api_error{400, "BadRequestError", error, "messages"};
-      co_await respond_error(ex, api_error);
-      co_return;
-    }
-  } else if (j.contains("prompt") && j["prompt"].is_string()) {
-    text = j["prompt"].get<std::string>();
-  } else {
-    ApiError api_error{400, "BadRequestError", "prompt: Field required", "prompt"};
-    co_await respond_error(ex, api_error);
-    co_return;
-  }
-  if (auto m = j.find("model");
-      m != j.end() && m->is_string() && *m != c.served_name() && !engine_->has_lora(m->get<std::string>())) {
-    bool known = std::find(c.served_model_names.begin(), c.served_model_names.end(), m->get<std::string>()) !=
-                     c.served_model_names.end() ||
-                 *m == c.model;
-    if (!known) {
-      ApiError api_error{404, "NotFoundError", "The model `" + m->get<std::string>() + "` does not exist.", "model"};
-      co_await respond_error(ex, api_error);
-      co_return;
-    }
-  }
-  std::vector<TokenId> tokens = Tokenizer::encode(text);
-  json out{{"count", tokens.size()}, {"max_model_len", c.context_length()}, {"tokens", tokens}};
-  if (j.value("return_token_strs", false)) {
-    json strs = json::array();
-    for (TokenId t : tokens) {
-      std::string s;
-      Tokenizer::decode_one(t, s);
-      strs.push_back(s);
-    }
-    out["token_strs"] = strs;
-  } else {
-    out["token_strs"] = nullptr;
-  }
-  co_await respond_json(ex, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  std::vector<TokenId> tokens = Tokenizer::encode(req->text);
+  std::string text = tokenize_response(tokens, c.context_length(), req->return_token_strs);
+  co_await respond_json(ex, 200, text);
 }
 
 asio::awaitable<void> EngineServer::detokenize(Exchange& ex) {
   auto body = co_await ex.read_body();
   if (!body) co_return;
-  json j = json::parse(*body, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("tokens") || !j["tokens"].is_array()) {
-    ApiError api_error{400, "BadRequestError", "tokens: Field required", "tokens"};
-    co_await respond_error(ex, api_error);
+  ApiError error;
+  std::optional<std::vector<TokenId>> ids = parse_detokenize(*body, error);
+  if (!ids) {
+    co_await respond_error(ex, error);
     co_return;
   }
-  std::vector<TokenId> ids;
-  for (const json& t : j["tokens"]) {
-    if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() > UINT32_MAX) {
-      ApiError api_error{400, "BadRequestError", "tokens: each token must be a non-negative integer", "tokens"};
-      co_await respond_error(ex, api_error);
-      co_return;
-    }
-    ids.push_back(static_cast<TokenId>(t.get<int64_t>()));
-  }
-  json out{{"prompt", Tokenizer::decode(ids)}};
-  co_await respond_json(ex, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  json out{{"prompt", Tokenizer::decode(*ids)}};
+  std::string text = out.dump(-1, ' ', false, json::error_handler_t::replace);
+  co_await respond_json(ex, 200, text);
 }
 
 asio::awaitable<void> EngineServer::load_lora(Exchange& ex, bool unload) {
   bool vllm = engine_->config().kind == EngineKind::kVllm;
   auto body = co_await ex.read_body();
   if (!body) co_return;
-  json j = json::parse(*body, nullptr, false);
-  std::string name =
-      j.is_object() && j.contains("lora_name") && j["lora_name"].is_string() ? j["lora_name"].get<std::string>() : "";
-  std::string path =
-      j.is_object() && j.contains("lora_path") && j["lora_path"].is_string() ? j["lora_path"].get<std::string>() : "";
+  LoraRequest lora = parse_lora_request(*body);
+  const std::string& name = lora.name;
+  const std::string& path = lora.path;
   auto sglang_result = [&](bool ok, const std::string& message) {
     json out{{"success", ok}, {"error_message", message}, {"loaded_adapters", json::object()}};
     for (const LoraModule& l : engine_->loras()) out["loaded_adapters"][l.name] = l.path;

@@ -33,16 +33,6 @@ bool is_json(std::string_view content_type) {
   return http::iequals(mt, "application/json");
 }
 
-bool flag(const json& params, const char* key) {
-  auto it = params.find(key);
-  return it != params.end() && it->is_boolean() && it->get<bool>();
-}
-
-std::string string_field(const json& params, const char* key) {
-  auto it = params.find(key);
-  return it != params.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 asio::awaitable<std::optional<size_t>> release_on(Engine* holder, std::string key) {
   co_return holder->release_held(key);
 }
@@ -110,9 +100,31 @@ asio::awaitable<void> EngineServer::generate(Exchange& ex, Api api) {
     co_return;
   }
 
+  // vLLM's SamplingParams check, on the max_tokens it settled on (the room left in the context when none was sent).
+  uint32_t max_tokens = req->max_tokens.value_or(static_cast<uint32_t>(limit - n));
+  if (req->min_tokens > max_tokens && (vllm || req->max_tokens)) {
+    std::string k = std::to_string(max_tokens), m = std::to_string(req->min_tokens);
+    ApiError api_error{400,
+                       "BadRequestError",
+                       vllm ? "min_tokens must be less than or equal to max_tokens=" + k + ", got " + m + "."
+                            : "min_new_tokens must be in [0, max_new_tokens(" + k + ")], got " + m + ".",
+                       {}};
+    co_await respond_error(ex, api_error);
+    co_return;
+  }
+  std::string_view header_id = vllm ? ex.header("x-request-id") : std::string_view();
+  if (header_id.size() > kMaxRequestIdLength) {
+    ApiError api_error{400,
+                       "BadRequestError",
+                       "X-Request-Id: String should have at most " + std::to_string(kMaxRequestIdLength) + " bytes",
+                       {}};
+    co_await respond_error(ex, api_error);
+    co_return;
+  }
+
   std::string base_id;
-  if (vllm && !ex.header("x-request-id").empty()) {
-    base_id = std::string(ex.header("x-request-id"));
+  if (!header_id.empty()) {
+    base_id = std::string(header_id);
   } else if (req->request_id) {
     base_id = *req->request_id;
   } else {
@@ -134,15 +146,15 @@ asio::awaitable<void> EngineServer::generate(Exchange& ex, Api api) {
 
   // Prefill/decode disaggregation (engine-wire.md §5). The key names the held KV across engines of this process.
   std::string hold_key;
-  const json& params = req->kv_transfer_params;
-  if (vllm && params.is_object()) {
-    if (flag(params, "do_remote_decode")) {
+  if (req->kv_transfer_params) {
+    const KvTransferParams& params = *req->kv_transfer_params;
+    if (params.do_remote_decode) {
       spec.hold_kv_for_remote = true;
-      std::string transfer = string_field(params, "transfer_id");
+      const std::string& transfer = params.transfer_id;
       hold_key = transfer.empty() ? "req:" + base_id : "xfer:" + transfer;
-    } else if (flag(params, "do_remote_prefill")) {
-      std::string transfer = string_field(params, "transfer_id");
-      std::string remote = string_field(params, "remote_request_id");
+    } else if (params.do_remote_prefill) {
+      const std::string& transfer = params.transfer_id;
+      const std::string& remote = params.remote_request_id;
       std::string key = !transfer.empty() ? "xfer:" + transfer : !remote.empty() ? "req:" + remote : "";
       Engine* holder = key.empty() ? nullptr : registry_.take(key);
       // Mooncake sends the decode request without waiting for the prefill: wait for it, as the real connector does.
@@ -160,7 +172,7 @@ asio::awaitable<void> EngineServer::generate(Exchange& ex, Api api) {
       } else {
         // vLLM's default kv_load_failure_policy: recompute the prompt locally.
         spdlog::warn("engine-sim {}: request {}: no prefilled KV found for kv_transfer_params {}; recomputing", c.port,
-                     base_id, params.dump());
+                     base_id, params.logged);
       }
     }
   } else if (!vllm && req->bootstrap_room) {
@@ -221,8 +233,9 @@ asio::awaitable<void> EngineServer::generate(Exchange& ex, Api api) {
                {"remote_num_tokens", r->prompt_len}};
         size_t blocks = (r->prompt_len + c.block_size - 1) / c.block_size;
         for (size_t i = 0; i < blocks; ++i) p["remote_block_ids"][0].push_back(i);
-        std::string transfer = string_field(params, "transfer_id");
-        if (!transfer.empty()) p["transfer_id"] = transfer;
+        if (req->kv_transfer_params && !req->kv_transfer_params->transfer_id.empty()) {
+          p["transfer_id"] = req->kv_transfer_params->transfer_id;
+        }
         kv_params = p.dump();
       }
     }

@@ -37,6 +37,22 @@ void stop_value(std::string& out, const SimRequest& r, bool sglang) {
   }
 }
 
+// One token's text as a JSON string, byte for byte as nlohmann's dump wrote it (and Python's json.dumps does): \b and
+// \f by name, and U+FFFD for a token of one byte that is not UTF-8.
+void token_string(std::string& out, TokenId id, std::string& text) {
+  text.clear();
+  Tokenizer::decode_one(id, text);
+  if (text == "\b") {
+    out += "\"\\b\"";
+  } else if (text == "\f") {
+    out += "\"\\f\"";
+  } else if (text.size() == 1 && static_cast<unsigned char>(text[0]) >= 0x80) {
+    out += "\"\xEF\xBF\xBD\"";
+  } else {
+    append_json_string(out, text);
+  }
+}
+
 std::string_view chunk_object(const ResponseContext& ctx) {
   return ctx.api == Api::kChat ? "chat.completion.chunk" : "text_completion";
 }
@@ -178,6 +194,30 @@ void usage_chunk(std::string& out, const ResponseContext& ctx, const SimRequest&
   out += ",\"choices\":[],\"usage\":";
   usage_object(out, ctx, r, false);
   out += '}';
+}
+
+std::string tokenize_response(const std::vector<TokenId>& tokens, uint32_t max_model_len, bool token_strs) {
+  std::string out;
+  out.reserve(64 + tokens.size() * (token_strs ? 16 : 8));
+  fmt::format_to(std::back_inserter(out), "{{\"count\":{},\"max_model_len\":{},\"tokens\":[", tokens.size(),
+                 max_model_len);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (i != 0) out += ',';
+    fmt::format_to(std::back_inserter(out), "{}", tokens[i]);
+  }
+  out += "],\"token_strs\":";
+  if (!token_strs) {
+    out += "null}";
+    return out;
+  }
+  out += '[';
+  std::string text;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (i != 0) out += ',';
+    token_string(out, tokens[i], text);
+  }
+  out += "]}";
+  return out;
 }
 
 }  // namespace kthena::sim

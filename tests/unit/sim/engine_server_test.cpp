@@ -98,6 +98,56 @@ TEST(EngineServerTest, ErrorsInVllmShape) {
   EXPECT_EQ(sim.request("GET", "/health").status, 200);
 }
 
+TEST(EngineServerTest, MinTokensAboveTheSettledMaxTokensIsRefusedAsVllmDoes) {
+  SimHarness sim({"--served-model-name", "m", "--profile", "tiny", "--max-model-len", "64", "--time-scale", "0.1"});
+  auto explicit_max = sim.post("/v1/completions", R"({"prompt":"hi","max_tokens":5,"min_tokens":6})");
+  EXPECT_EQ(explicit_max.status, 400);
+  EXPECT_EQ(explicit_max.body, R"({"error":{"message":"min_tokens must be less than or equal to max_tokens=5, got 6.",)"
+                               R"("type":"BadRequestError","param":null,"code":400}})");
+  // Without max_tokens, vLLM settles on the room left in the context.
+  size_t prompt = Tokenizer::count("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  auto room = sim.post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}],"min_tokens":60})");
+  EXPECT_EQ(room.status, 400);
+  EXPECT_NE(room.body.find("max_tokens=" + std::to_string(64 - prompt) + ", got 60."), std::string::npos) << room.body;
+  EXPECT_EQ(sim.post("/v1/completions", R"({"prompt":"hi","max_tokens":5,"min_tokens":5})").status, 200);
+}
+
+TEST(EngineServerTest, HostileBodiesGetAnAnswerAndCostNoMoreThanTheirSize) {
+  SimHarness sim({"--served-model-name", "m", "--profile", "tiny", "--time-scale", "0.1"});
+  // 200,000 keys parse in milliseconds (nlohmann's ordered_json took about a minute).
+  std::string keys = R"({"prompt":"hi","max_tokens":2)";
+  for (int i = 0; i < 200'000; ++i) keys += ",\"k" + std::to_string(i) + "\":0";
+  EXPECT_EQ(sim.post("/v1/completions", keys + "}").status, 200);
+  auto deep = sim.post("/v1/completions", R"({"prompt":"hi","kv_transfer_params":)" + std::string(100'000, '[') +
+                                              std::string(100'000, ']') + "}");
+  EXPECT_EQ(deep.status, 400);
+  EXPECT_EQ(
+      deep.body,
+      R"({"error":{"message":"There was an error parsing the body","type":"Bad Request","param":null,"code":400}})");
+  // Wrong types threw inside the handler, which answered 500.
+  auto tokenize = sim.post("/tokenize", R"({"prompt":"hi","return_token_strs":"yes"})");
+  EXPECT_EQ(tokenize.status, 400);
+  EXPECT_NE(tokenize.body.find("return_token_strs: Input should be a valid boolean"), std::string::npos);
+  auto options = sim.post("/v1/completions", R"({"prompt":"hi","stream":true,"stream_options":{"include_usage":1}})");
+  EXPECT_EQ(options.status, 400);
+  // An id is copied into every chunk of a stream: a long one is refused, from the header as from the body.
+  std::string longest(kMaxRequestIdLength, 'r');
+  auto ok = sim.request("POST", "/v1/completions", R"({"prompt":"hi","max_tokens":1})", 0, longest);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json::parse(ok.body)["id"], "cmpl-" + longest);
+  auto header = sim.request("POST", "/v1/completions", R"({"prompt":"hi","max_tokens":1})", 0, longest + "r");
+  EXPECT_EQ(header.status, 400);
+  EXPECT_NE(header.body.find("X-Request-Id: String should have at most 1024 bytes"), std::string::npos);
+  auto body = sim.post("/v1/completions", json{{"prompt", "hi"}, {"request_id", longest + "r"}}.dump());
+  EXPECT_EQ(body.status, 400);
+  // Each stop string is searched for after every token.
+  json stops = json::array();
+  for (size_t i = 0; i <= kMaxStopStrings; ++i) stops.push_back("stop" + std::to_string(i));
+  auto stop = sim.post("/v1/completions", json{{"prompt", "hi"}, {"stop", stops}}.dump());
+  EXPECT_EQ(stop.status, 400);
+  EXPECT_NE(stop.body.find("at most 128 stop strings"), std::string::npos);
+}
+
 TEST(EngineServerTest, RepeatedLongPromptTimeToFirstTokenDropsByTheModelledAmount) {
   // tiny: step = 1 ms + max(2 ms, 0.01 ms x tokens); time scale 10. A ~2000-token prompt costs 1 + 20 ms; repeated,
   // all but the last partial block come from the cache, so its step costs 1 + 2 ms: a drop of 18 ms x 10. The

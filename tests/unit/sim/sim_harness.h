@@ -55,10 +55,13 @@ class SimHarness {
   uint16_t port(size_t i = 0) { return fleet_->engines()[i]->port(); }
   Engine& engine(size_t i = 0) { return fleet_->engines()[i]->engine(); }
 
-  http::BufferedResponse request(std::string_view method, std::string target, std::string body = {}, size_t i = 0) {
+  // `request_id`, when not empty, is sent as X-Request-Id.
+  http::BufferedResponse request(std::string_view method, std::string target, std::string body = {}, size_t i = 0,
+                                 std::string request_id = {}) {
     uint16_t p = port(i);
-    return run([this, p, method, target, body]() -> asio::awaitable<http::BufferedResponse> {
-      http::Header headers[] = {{"Content-Type", "application/json"}};
+    return run([this, p, method, target, body, request_id]() -> asio::awaitable<http::BufferedResponse> {
+      http::Header all[] = {{"Content-Type", "application/json"}, {"X-Request-Id", request_id}};
+      std::span<const http::Header> headers(all, request_id.empty() ? 1 : 2);
       http::Endpoint endpoint("127.0.0.1", p);
       auto r =
           co_await client_->fetch(endpoint, {.method = method, .target = target, .headers = headers, .body = body});
