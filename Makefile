@@ -12,7 +12,7 @@ export CCACHE_NOHASHDIR := 1
 
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-asan run release bench format format-check clean
+.PHONY: all deps build test test-asan fuzz run release bench format format-check clean
 
 all: build
 
@@ -35,10 +35,18 @@ $(ASAN_BUILD)/build.ninja: | deps
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE 'bench|slow' $(CTEST_FLAGS)
+	  ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
 run: build
 	./scripts/run-demo
+
+# Every libFuzzer target (tests/fuzz) built with clang under AddressSanitizer and UndefinedBehaviorSanitizer in
+# $(FUZZ_BUILD), each run for FUZZ_SECONDS from its corpus; a crash fails and leaves its input in
+# $(FUZZ_BUILD)/fuzz-artifacts/ (docs/development.md, "Fuzzing").
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_JOBS=$(JOBS) ./scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_BUILD)
 
 # The kthena binary built with profile-guided and link-time optimisation ($(PGO_BUILD)/bin/kthena): an instrumented
 # build, a training run of its router and simulator (bench/pgo-train), then a rebuild with the profile. Two builds of

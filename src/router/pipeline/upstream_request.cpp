@@ -24,6 +24,9 @@ bool hop_by_hop(std::string_view name) {
       return http::iequals(name, "transfer-encoding");
     case 18:
       return http::iequals(name, "proxy-authenticate");
+    case 19:
+      // The client's credentials for a proxy (this router), never for the engine behind it.
+      return http::iequals(name, "proxy-authorization");
     default:
       return false;
   }
@@ -108,10 +111,9 @@ void build_upstream_bodies(RequestState& st, const RequestBody& req, std::string
   st.prefill_body = std::move(bodies.prefill);
 }
 
-void build_upstream_headers(RequestState& st) {
-  const http::HeaderList& in = st.ex.request().headers;
-  st.upstream_headers.clear();
-  st.upstream_headers.reserve(in.size() + 1);
+void upstream_headers(const http::HeaderList& in, std::string_view request_id, std::vector<http::Header>& out) {
+  out.clear();
+  out.reserve(in.size() + 1);
   std::string_view connection = in.get("connection");
   bool has_request_id = false;
   for (const http::Header& h : in.all()) {
@@ -123,9 +125,13 @@ void build_upstream_headers(RequestState& st) {
       if (has_request_id || h.value.empty()) continue;
       has_request_id = true;
     }
-    st.upstream_headers.push_back(h);
+    out.push_back(h);
   }
-  if (!has_request_id) st.upstream_headers.push_back({"X-Request-Id", st.request_id});
+  if (!has_request_id) out.push_back({"X-Request-Id", request_id});
+}
+
+void build_upstream_headers(RequestState& st) {
+  upstream_headers(st.ex.request().headers, st.request_id, st.upstream_headers);
 }
 
 void response_headers(const http::HeaderList& upstream, bool streaming, std::vector<http::Header>& out) {

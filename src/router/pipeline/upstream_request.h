@@ -27,6 +27,11 @@ void build_upstream_bodies(RequestState& st, const RequestBody& req, std::string
 
 // Fills st.upstream_headers with views into the client's request (valid for the request's life).
 void build_upstream_headers(RequestState& st);
+// What goes upstream of the client's header fields `in`: not the hop-by-hop fields (those named in Connection
+// included, and Proxy-Authorization: the client's credentials for this proxy), Expect, Accept-Encoding (the router
+// reads usage from answers, which must not come compressed), nor a second or empty X-Request-Id; X-Request-Id
+// `request_id` is added when the client sent none.
+void upstream_headers(const http::HeaderList& in, std::string_view request_id, std::vector<http::Header>& out);
 
 // `body` with `members` (`"k":v,...`) added before its closing brace.
 std::string with_members(std::string_view body, std::string_view members);

@@ -62,5 +62,29 @@ TEST(UpstreamBodies, PrefillAndDecode) {
   EXPECT_EQ(with_members("{}", R"("a":1)"), R"({"a":1})");
 }
 
+TEST(UpstreamHeaders, HopByHopAndProxyCredentialsStayHere) {
+  http::HeaderList in;
+  in.add("Host", "router");
+  in.add("Authorization", "Bearer user-token");
+  in.add("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0");
+  in.add("Connection", "keep-alive, X-Hop");
+  in.add("X-Hop", "1");
+  in.add("Keep-Alive", "timeout=5");
+  in.add("Accept-Encoding", "gzip");
+  in.add("Expect", "100-continue");
+  in.add("X-Request-Id", "");
+  in.add("X-Request-Id", "client-id");
+  in.add("X-Request-Id", "second");
+  std::vector<http::Header> out;
+  upstream_headers(in, "generated", out);
+  std::vector<std::string> names;
+  for (const http::Header& h : out) names.push_back(std::string(h.name) + "=" + std::string(h.value));
+  EXPECT_EQ(names, (std::vector<std::string>{"Host=router", "Authorization=Bearer user-token", "X-Request-Id=client-id"}));
+  http::HeaderList bare;
+  upstream_headers(bare, "generated", out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].value, "generated");
+}
+
 }  // namespace
 }  // namespace kthena::router

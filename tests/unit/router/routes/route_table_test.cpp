@@ -62,6 +62,20 @@ TEST(RouteTable, UriBodyAndRegexMatchers) {
       << "a missing header reads as \"\", which an empty prefix matches; an invalid regex matches nothing";
 }
 
+// The webhook validates regexes as Go's regexp reads them, where `(?<name>...)` is a named group; RE2 as linked
+// does not know that spelling, and the router compiled it with RE2 directly, so an admitted route never matched.
+TEST(RouteTable, RegexesMatchAsTheWebhookValidatedThem) {
+  RouteTable table({route(R"({"metadata":{"name":"r"},"spec":{"modelName":"m","rules":[
+     {"modelMatch":{"headers":{"x":{"regex":"^(?<tier>gold|silver)-\\d+$"}}},"targetModels":[{"modelServerName":"named"}]},
+     {"targetModels":[{"modelServerName":"fallback"}]}]}})")});
+  Rng rng(1);
+  Headers h;
+  h.values["x"] = "gold-42";
+  EXPECT_EQ(table.match("m", h, "/v1/completions", rng)->target_name, "named");
+  h.values["x"] = "bronze-42";
+  EXPECT_EQ(table.match("m", h, "/v1/completions", rng)->target_name, "fallback");
+}
+
 TEST(RouteTable, LoraRoutesAndNames) {
   RouteTable table(
       {route(R"({"metadata":{"name":"lora"},"spec":{"loraAdapters":["lora-A","lora-B"],
