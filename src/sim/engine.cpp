@@ -13,17 +13,6 @@ double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-uint32_t scaled_blocks(const EngineConfig& c) {
-  if (c.num_gpu_blocks != 0) return c.num_gpu_blocks;
-  uint32_t blocks = c.profile.kv_blocks;
-  // The profile's capacity is for its own block size and parallelism: keep the token capacity.
-  blocks = static_cast<uint32_t>(uint64_t(blocks) * 16 / std::max<uint32_t>(1, c.block_size));
-  if (c.tensor_parallel_size != 0 && c.tensor_parallel_size != c.profile.tensor_parallel) {
-    blocks = static_cast<uint32_t>(uint64_t(blocks) * c.tensor_parallel_size / c.profile.tensor_parallel);
-  }
-  return std::max<uint32_t>(blocks, 1);
-}
-
 }  // namespace
 
 Engine::Engine(EngineConfig config, http::Reactor& reactor, std::string engine_id, uint32_t index)
@@ -31,7 +20,7 @@ Engine::Engine(EngineConfig config, http::Reactor& reactor, std::string engine_i
       reactor_(reactor),
       engine_id_(std::move(engine_id)),
       index_(index),
-      kv_(scaled_blocks(config_), config_.block_size, config_.enable_prefix_caching),
+      kv_(config_.kv_blocks(), config_.block_size, config_.enable_prefix_caching),
       stats_(config_.context_length()),
       loras_(config_.lora_modules),
       step_timer_(reactor.context()),

@@ -328,6 +328,17 @@ Result<EngineArgs> parse_engine_args(const std::vector<std::string>& raw) {
   if (e.max_model_len != 0 && e.max_model_len > 10 * 1024 * 1024) {
     return fail(ErrorCode::kInvalid, "unreasonably large", "--max-model-len");
   }
+  // vLLM refuses to start when one request of the full context could not fit in the KV cache: such a request would
+  // wait at the head of the queue for ever, and every request behind it with it.
+  if (uint64_t capacity = uint64_t(e.kv_blocks()) * e.block_size; e.context_length() > capacity) {
+    return fail(ErrorCode::kInvalid,
+                "The model's max seq len (" + std::to_string(e.context_length()) +
+                    ") is larger than the maximum number of tokens that can be stored in KV cache (" +
+                    std::to_string(capacity) +
+                    "). Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
+                    "engine.",
+                "--max-model-len");
+  }
   if (const char* host = std::getenv("VLLM_NIXL_SIDE_CHANNEL_HOST")) e.kv_side_channel_host = host;
   if (const char* port = std::getenv("VLLM_NIXL_SIDE_CHANNEL_PORT")) {
     auto n = to_uint("VLLM_NIXL_SIDE_CHANNEL_PORT", port, 1);

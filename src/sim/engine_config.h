@@ -59,6 +59,16 @@ struct EngineConfig {
 
   const std::string& served_name() const { return served_model_names.empty() ? model : served_model_names.front(); }
   uint32_t context_length() const { return max_model_len != 0 ? max_model_len : profile.max_model_len; }
+  // KV-cache blocks: --num-gpu-blocks-override, else the profile's token capacity at this block size and tensor
+  // parallelism.
+  uint32_t kv_blocks() const {
+    if (num_gpu_blocks != 0) return num_gpu_blocks;
+    uint64_t blocks = uint64_t(profile.kv_blocks) * 16 / (block_size == 0 ? 1 : block_size);
+    if (tensor_parallel_size != 0 && tensor_parallel_size != profile.tensor_parallel) {
+      blocks = blocks * tensor_parallel_size / (profile.tensor_parallel == 0 ? 1 : profile.tensor_parallel);
+    }
+    return static_cast<uint32_t>(blocks == 0 ? 1 : blocks);
+  }
 };
 
 }  // namespace kthena::sim

@@ -71,6 +71,21 @@ TEST(EngineArgsTest, ErrorsNameTheFlag) {
   EXPECT_FALSE(parse_engine_args({"--base-address", "::1"}));
 }
 
+// A context no KV cache can hold made a full-length prompt wait at the head of the queue for ever (and every request
+// behind it); vLLM refuses such a configuration at start, with this message.
+TEST(EngineArgsTest, AContextLongerThanTheKvCacheIsRefused) {
+  auto a = parse_engine_args({"--profile", "tiny", "--max-model-len", "65536"});
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().field, "--max-model-len");
+  EXPECT_NE(a.error().message.find("The model's max seq len (65536) is larger than the maximum number of tokens that "
+                                   "can be stored in KV cache (8192)"),
+            std::string::npos)
+      << a.error().message;
+  EXPECT_FALSE(parse_engine_args({"--profile", "tiny", "--num-gpu-blocks-override", "12"}));
+  EXPECT_TRUE(parse_engine_args({"--profile", "tiny", "--num-gpu-blocks-override", "12", "--max-model-len", "192"}));
+  EXPECT_TRUE(parse_engine_args({"--profile", "tiny", "--max-model-len", "8192"}));
+}
+
 TEST(EngineArgsTest, VllmServeForm) {
   auto a = parse_engine_args({"vllm", "serve", "Qwen/Qwen3-8B", "--port", "0"});
   ASSERT_TRUE(a);
