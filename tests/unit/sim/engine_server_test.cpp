@@ -185,9 +185,8 @@ TEST(EngineServerTest, RequestsQueueWhenTheBatchIsFull) {
 }
 
 TEST(EngineServerTest, PreemptsWhenTheCacheIsFull) {
-  SimHarness sim(
-      {"--served-model-name", "m", "--profile", "tiny", "--num-gpu-blocks-override", "12", "--max-model-len", "192",
-       "--time-scale", "0.05"});
+  SimHarness sim({"--served-model-name", "m", "--profile", "tiny", "--num-gpu-blocks-override", "12", "--max-model-len",
+                  "192", "--time-scale", "0.05"});
   std::vector<std::thread> clients;
   std::atomic<int> ok{0};
   for (int i = 0; i < 4; ++i) {
