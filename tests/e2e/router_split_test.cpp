@@ -74,9 +74,9 @@ std::string stable_log_line(const std::string& log, const std::string& request_i
 TEST(RouterSplit, AnySplitOfARequestGivesTheSameAnswerAndLogEntry) {
   TempDir dir;
   Fleet fleet;
-  ASSERT_TRUE(fleet.start(dir.path(), "fleet", 1,
-                          {"--model", "/models/m", "--served-model-name", "m", "--profile", "qwen2.5-7b-a100",
-                           "--time-scale", "0.001"}));
+  ASSERT_TRUE(fleet.start(
+      dir.path(), "fleet", 1,
+      {"--model", "/models/m", "--served-model-name", "m", "--profile", "qwen2.5-7b-a100", "--time-scale", "0.001"}));
   write_text(dir.path() / "static.yaml",
              "apiVersion: networking.serving.volcano.sh/v1alpha1\nkind: ModelRoute\nmetadata: {name: m}\nspec:\n"
              "  modelName: m\n  rules: [{targetModels: [{modelServerName: p}]}]\n" +
@@ -90,11 +90,13 @@ TEST(RouterSplit, AnySplitOfARequestGivesTheSameAnswerAndLogEntry) {
     bool chunked = *rc::gen::arbitrary<bool>();
     std::string content;
     for (size_t i = 0; i < words; ++i) content += "w" + std::to_string(i % 97) + " ";
-    std::string body = R"({"model":"m","max_tokens":3,"seed":7,"messages":[{"role":"user","content":")" + content +
-                       R"("}]})";
+    std::string body =
+        R"({"model":"m","max_tokens":3,"seed":7,"messages":[{"role":"user","content":")" + content + R"("}]})";
     auto wire = [&](const std::string& id) {
-      std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\n"
-                         "X-Request-Id: " + id + "\r\nConnection: close\r\n";
+      std::string head =
+          "POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\n"
+          "X-Request-Id: " +
+          id + "\r\nConnection: close\r\n";
       if (!chunked) return head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
       char size[32];
       std::snprintf(size, sizeof(size), "%zx\r\n", body.size());

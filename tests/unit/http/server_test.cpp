@@ -246,8 +246,8 @@ TEST_F(ServerTest, HeadSurvivesABodyArrivingLater) {
   for (size_t size : {200, 10000, 70000}) {
     std::string body(size, 'b');
     for (int i = 0; i < 2; ++i) {
-      c.send("POST /head-after-body HTTP/1.1\r\nHost: t\r\nX-Custom: kept\r\nContent-Length: " +
-             std::to_string(size) + "\r\n\r\n");
+      c.send("POST /head-after-body HTTP/1.1\r\nHost: t\r\nX-Custom: kept\r\nContent-Length: " + std::to_string(size) +
+             "\r\n\r\n");
       std::this_thread::sleep_for(20ms);
       c.send(body);
       EXPECT_TRUE(c.read_response().ends_with("\r\n\r\nkept|" + body)) << size << " " << i;

@@ -79,7 +79,8 @@ TEST(UpstreamHeaders, HopByHopAndProxyCredentialsStayHere) {
   upstream_headers(in, "generated", out);
   std::vector<std::string> names;
   for (const http::Header& h : out) names.push_back(std::string(h.name) + "=" + std::string(h.value));
-  EXPECT_EQ(names, (std::vector<std::string>{"Host=router", "Authorization=Bearer user-token", "X-Request-Id=client-id"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"Host=router", "Authorization=Bearer user-token", "X-Request-Id=client-id"}));
   http::HeaderList bare;
   upstream_headers(bare, "generated", out);
   ASSERT_EQ(out.size(), 1u);
