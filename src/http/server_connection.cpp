@@ -215,6 +215,8 @@ asio::awaitable<bool> ServerConnection::read_head(size_t& head_size) {
     size_t n = try_now ? transport_.read_now(space) : 0;
     try_now = false;
     if (n == 0) {
+      // Going idle (nothing of the next request is here): give back what a large body took.
+      if (idle_ && body_storage_.capacity() > kBodyWindow) release_body_storage();
       auto [ec, got] = co_await transport_.read_some(space);
       if (ec) co_return false;
       n = got;
@@ -252,9 +254,9 @@ void ServerConnection::begin_request(size_t head_size) {
 
 void ServerConnection::end_request() {
   buffer_.unpin();
-  // What a large request took goes back to the budget: an idle connection keeps its first read buffer and at most a
-  // body window of storage for the next request.
-  if (body_storage_.capacity() > kBodyWindow) release_body_storage();
+  // A read buffer grown for a large head goes back to the budget at once (large heads are rare). Body storage stays
+  // for the next request on a busy connection (a 220 KB prompt after another), and goes back when the connection
+  // goes idle (read_head): an idle connection then holds its first read buffer and at most a body window.
   if (buffer_.capacity() > ReadBuffer::kInitialCapacity && buffer_.size() <= ReadBuffer::kInitialCapacity) {
     size_t grown = buffer_.capacity() - ReadBuffer::kInitialCapacity;
     buffer_.grow(ReadBuffer::kInitialCapacity);
