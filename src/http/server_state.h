@@ -45,6 +45,8 @@ class BufferBudget {
   }
   void release(size_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
   size_t used() const { return used_.load(std::memory_order_relaxed); }
+  // More than half the limit is taken: connections give back what they keep for their next request.
+  bool under_pressure() const { return limit_ != 0 && used() > limit_ / 2; }
 
  private:
   size_t limit_ = 0;

@@ -153,6 +153,7 @@ TEST_F(RouterHardening, BytesThatCrashedTheRouterAre400s) {
     ASSERT_TRUE(router.process->running()) << "after " << body.substr(0, 40) << ": " << router.process->errors();
   }
   EXPECT_EQ(chat().status, 200);
+  EXPECT_EQ(sample(router.metrics(), "kthena_router_request_refusals_total{reason=\"bad_body\"}"), 6);
 }
 
 // The issue's use-after-free: a 40 KiB chat body in three pieces 100 ms apart, three requests on one connection.
@@ -262,6 +263,27 @@ TEST_F(RouterHardening, PathsMethodsAndHostsThatMustNotPass) {
   wire.send(post_head("/v1/completions", body.size(), "Host: evil\r\n") + body);
   EXPECT_EQ(wire.read_until_close().substr(0, 12), "HTTP/1.1 400");
   EXPECT_EQ(chat().status, 200);
+  std::string metrics = router.metrics();
+  EXPECT_EQ(sample(metrics, "kthena_router_request_refusals_total{reason=\"bad_path\"}"), 3) << metrics;
+  EXPECT_EQ(sample(metrics, "kthena_router_request_refusals_total{reason=\"bad_method\"}"), 2) << metrics;
+  EXPECT_EQ(sample(metrics, "kthena_router_http_refusals_total{reason=\"malformed\"}"), 1) << metrics;
+}
+
+// The access log and tokens_total counted input tokens by the router's estimate (characters / 4: 387 against 675
+// real prompt tokens in one measurement); the engine's usage is the truth when it reports one.
+TEST_F(RouterHardening, InputTokensAreTheEnginesCount) {
+  start();
+  HttpResponse r = router.post(
+      "/v1/chat/completions",
+      R"({"model":"m","max_tokens":2,"messages":[{"role":"user","content":"tokens: 12345 67890 abcdef xyz"}]})",
+      {{"X-Request-Id", "counted"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.body, m, std::regex("\"prompt_tokens\":(\\d+).*\"completion_tokens\":(\\d+)")))
+      << r.body;
+  std::string tokens = "tokens=" + std::string(m[1]) + "/" + std::string(m[2]) + " ";
+  ASSERT_TRUE(logged("request_id=counted"));
+  EXPECT_NE(router.process->output().find(tokens), std::string::npos) << tokens << "\n" << router.process->output();
 }
 
 // nginx speaks HTTP/1.0 to its upstreams by default: a stream's head said Content-Length: 0, and the events that

@@ -17,6 +17,7 @@ constexpr L kUpstreamLabels[] = {"model_server", "model_route", "backend_type", 
 constexpr L kEngineLabels[] = {"model", "engine"};
 constexpr L kStageLabels[] = {"model", "stage"};
 constexpr L kEjectionLabels[] = {"pod", "reason"};
+constexpr L kReasonLabel[] = {"reason"};
 
 constexpr double kRequestBuckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 constexpr double kPluginBuckets[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5};
@@ -77,6 +78,12 @@ constexpr MetricDef kDefs[] = {
      "metrics scrapes).",
      MetricType::kCounter,
      kEjectionLabels,
+     {}},
+    {"kthena_router_request_refusals_total",
+     "Requests refused before routing for what they are: a path not in normal form (bad_path), a method the endpoint "
+     "does not take (bad_method), a body that is not JSON or nests too deeply (bad_body).",
+     MetricType::kCounter,
+     kReasonLabel,
      {}},
 };
 static_assert(sizeof(kDefs) / sizeof(kDefs[0]) == kMetricCount);

@@ -26,6 +26,7 @@ enum class Metric : size_t {
   kKvTokenizeDuration,
   kKvErrors,
   kUpstreamEjections,
+  kRequestRefusals,
   kCount,
 };
 

@@ -96,8 +96,10 @@ http::asio::awaitable<void> RequestPipeline::handle(http::Exchange& ex) {
   begin(st);
   std::optional<std::string_view> body;
   if (std::optional<std::string> problem = target_problem(ex.request().target)) {
+    w.metrics().add(Metric::kRequestRefusals, {"bad_path"});
     co_await st.fail(400, *problem, "request_protocol");
   } else if (std::string_view allow = disallowed_method(ex.method(), st.path); !allow.empty()) {
+    w.metrics().add(Metric::kRequestRefusals, {"bad_method"});
     std::string message = fmt::format("{} is not allowed on {}; it takes {}", ex.method(), st.path, allow);
     http::Header allow_header[] = {{"Allow", allow}};
     co_await st.fail(405, message, "request_protocol", {}, allow_header);
@@ -159,7 +161,10 @@ std::optional<RequestPipeline::Refusal> RequestPipeline::prepare(RequestState& s
   // used by this function and schedule(), between which nothing suspends but the kvcache tokenizer step (which
   // copies the prompt first).
   auto parsed = w.parser().parse(body, body.size());
-  if (!parsed) return Refusal{parsed.error().status, parsed.error().message, "request_parsing"};
+  if (!parsed) {
+    if (parsed.error().status == 400) w.metrics().add(Metric::kRequestRefusals, {"bad_body"});
+    return Refusal{parsed.error().status, parsed.error().message, "request_parsing"};
+  }
   const RequestBody& req = **parsed;
   st.model = std::string(req.model);
   st.stream = req.stream;
