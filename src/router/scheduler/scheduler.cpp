@@ -69,8 +69,16 @@ Result<std::shared_ptr<const Scheduler>> Scheduler::create(const SchedulerConfig
 
 std::string_view Scheduler::run_filters(SchedulingContext& ctx, std::span<const Endpoint* const> candidates) const {
   SchedulingScratch& s = *ctx.scratch;
-  // Ejected pods (passive_health.h) are not candidates, unless every one is.
-  candidates = healthy(candidates, CoarseClock::now(), s.healthy);
+  // Ejected pods (passive_health.h) are a last resort: the filters run over the others first, and over every pod only
+  // when that leaves none (all the others busy, say), so that an ejection never turns a servable request into a 400.
+  std::span<const Endpoint* const> preferred = healthy(candidates, CoarseClock::now(), s.healthy);
+  std::string_view failed = filter(ctx, preferred);
+  if (!failed.empty() && preferred.size() != candidates.size()) failed = filter(ctx, candidates);
+  return failed;
+}
+
+std::string_view Scheduler::filter(SchedulingContext& ctx, std::span<const Endpoint* const> candidates) const {
+  SchedulingScratch& s = *ctx.scratch;
   s.candidates.assign(candidates.begin(), candidates.end());
   for (const auto& f : filters_) {
     s.filtered.clear();

@@ -55,6 +55,8 @@ class Scheduler {
 
   // Filters `candidates` into scratch.candidates; returns the name of the filter that emptied it, or "".
   std::string_view run_filters(SchedulingContext& ctx, std::span<const Endpoint* const> candidates) const;
+  // The filter chain over `candidates` into scratch.candidates; the name of the filter that left none, or "".
+  std::string_view filter(SchedulingContext& ctx, std::span<const Endpoint* const> candidates) const;
   // Scores scratch.candidates and writes up to `n` best into `out`; returns how many.
   size_t top(SchedulingContext& ctx, size_t n, const Endpoint** out) const;
 

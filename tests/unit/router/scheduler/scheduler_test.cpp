@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "router/endpoints/passive_health.h"
 #include "router/scheduler/prefix_index.h"
 #include "unit/router/endpoint_fixture.h"
 
@@ -116,6 +117,30 @@ TEST_F(SchedulerTest, FilterThatEmptiesFails) {
   auto r = s->schedule(ctx, pods.all(), out);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "pods have all been filtered out by \"least-request\"");
+}
+
+// Ejected pods are skipped while others serve, and are the last resort when the filters leave none of the others:
+// the router under load in the sanitizer build once took an idle pod out after slow scrapes, and the two busy pods
+// left were filtered out, which turned a servable request into a 400.
+TEST_F(SchedulerTest, EjectedPodsAreALastResortNotAnExclusion) {
+  pods.add("busy-0").stats->waiting = 50;
+  pods.add("busy-1").stats->waiting = 50;
+  Endpoint& idle = pods.add("idle");
+  pods.add("ready");
+  SchedulerConfig config;
+  config.filters = {"least-request"};
+  config.scores = {{"least-request", 1, ""}};
+  auto s = make(config);
+  eject(*pods[3].stats, EjectionReason::kConnectFailure, CoarseClock::now());
+  ScheduleResult out;
+  ASSERT_TRUE(s->schedule(ctx, pods.all(), out));
+  ASSERT_EQ(out.best_count, 1u);
+  EXPECT_EQ(out.best[0]->name(), "idle") << "the ejected pod is skipped while another serves";
+  idle.stats->scrape_unhealthy = true;  // now the only pods the filter keeps are out
+  ASSERT_TRUE(s->schedule(ctx, pods.all(), out));
+  ASSERT_EQ(out.best_count, 2u);
+  EXPECT_TRUE((out.best[0]->name() == "idle" && out.best[1]->name() == "ready") ||
+              (out.best[0]->name() == "ready" && out.best[1]->name() == "idle"));
 }
 
 TEST_F(SchedulerTest, NoScorePluginsMeansNoCandidates) {
