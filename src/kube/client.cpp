@@ -25,18 +25,46 @@ using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
-// Only the reactor thread touches this: stop() wakes the watch coroutine through the timer, whose completion
-// cancels the read in progress (aborting the response under a pending read would free its connection).
+// Only the reactor thread touches this. Each wait of the watch coroutine races this timer, whose completion cancels
+// the operation in progress (aborting the response under a pending read would free its connection): stop() cancels
+// it (`cancelled`), or it expires after the idle timeout, re-armed for every wait.
 struct WatchCancel {
-  explicit WatchCancel(asio::any_io_executor executor) : timer(std::move(executor)) {
-    timer.expires_at(asio::steady_timer::time_point::max());
+  WatchCancel(asio::any_io_executor executor, std::chrono::milliseconds idle_timeout)
+      : timer(std::move(executor)), idle(idle_timeout) {}
+  // Only between waits: moving the expiry cancels a pending wait.
+  void arm() {
+    if (idle.count() > 0) {
+      timer.expires_after(idle);
+    } else {
+      timer.expires_at(asio::steady_timer::time_point::max());
+    }
+  }
+  Error idle_error() const {
+    return Error{ErrorCode::kTimeout, "", fmt::format("no watch event or bookmark for {} ms", idle.count())};
   }
   asio::steady_timer timer;
+  const std::chrono::milliseconds idle;
   bool cancelled = false;
 };
 
-asio::awaitable<void> until_cancelled(asio::steady_timer& timer) {
+asio::awaitable<void> until_expired(asio::steady_timer& timer) {
   (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// fetch() bounded as a whole; 0: unbounded (the client's per-phase timeouts still apply).
+asio::awaitable<Result<http::BufferedResponse>> fetch_within(http::Client& client, const http::Endpoint& endpoint,
+                                                             const http::ClientRequest& request,
+                                                             std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) co_return co_await client.fetch(endpoint, request);
+  asio::steady_timer timer(client.executor());
+  timer.expires_after(timeout);
+  // Whichever finishes first cancels the other: a request still running at the deadline is cut, its connection closed.
+  auto raced = co_await (client.fetch(endpoint, request) || until_expired(timer));
+  if (raced.index() == 1) {
+    std::string message = fmt::format("no answer from {} within {} ms", endpoint.key(), timeout.count());
+    co_return fail(ErrorCode::kTimeout, std::move(message));
+  }
+  co_return std::move(std::get<0>(raced));
 }
 
 constexpr auto kTokenRefresh = std::chrono::seconds(60);
@@ -59,9 +87,10 @@ struct KubeClient::Impl {
   http::Endpoint endpoint;
   std::string prefix;  // a path the server URL carries ("https://host/k8s/clusters/c1")
   std::string user_agent;
-  std::unique_ptr<http::Client> requests;   // bounded response time
-  std::unique_ptr<http::Client> watches;    // no response timeout: a watch is quiet for minutes
-  std::unique_ptr<http::ReactorPool> pool;  // declared last: destroyed first, while the clients still exist
+  std::unique_ptr<http::Client> requests;        // bounded response time
+  std::unique_ptr<http::Client> watches;         // no response timeout: a watch is quiet for minutes
+  std::chrono::milliseconds request_timeout{0};  // RestConfig::timeout
+  std::unique_ptr<http::ReactorPool> pool;       // declared last: destroyed first, while the clients still exist
 
   std::mutex token_mutex;
   std::string token;
@@ -101,7 +130,7 @@ asio::awaitable<Result<RawResponse>> send_request(KubeClient::Impl* impl, std::s
   if (!authorization.empty()) headers.push_back({"Authorization", authorization});
   if (!content_type.empty()) headers.push_back({"Content-Type", content_type});
   http::ClientRequest request{method, target, headers, body};
-  auto response = co_await impl->requests->fetch(impl->endpoint, request);
+  auto response = co_await fetch_within(*impl->requests, impl->endpoint, request, impl->request_timeout);
   if (!response) co_return fail(response.error());
   co_return RawResponse{response->status, std::string(response->header("Content-Type")), std::move(response->body)};
 }
@@ -123,23 +152,35 @@ asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStr
   std::vector<http::Header> headers{{"Accept", "application/json"}, {"User-Agent", impl->user_agent}};
   if (!authorization.empty()) headers.push_back({"Authorization", authorization});
   http::ClientRequest request{"GET", target, headers, {}};
-  auto sent = co_await impl->watches->send(impl->endpoint, request);
+  if (cancel->cancelled) co_return finish_watch(state, std::nullopt);  // stopped before it began
+  cancel->arm();
+  auto raced = co_await (impl->watches->send(impl->endpoint, request) || until_expired(cancel->timer));
+  if (cancel->cancelled) co_return finish_watch(state, std::nullopt);
+  if (raced.index() == 1) co_return finish_watch(state, cancel->idle_error());
+  auto& sent = std::get<0>(raced);
   if (!sent) co_return finish_watch(state, sent.error());
   http::ClientResponse response = std::move(*sent);
   if (response.status() != 200) {
-    auto body = co_await response.read_all(1024 * 1024);
+    cancel->arm();
+    auto body = co_await (response.read_all(1024 * 1024) || until_expired(cancel->timer));
     std::string text;
-    if (body) text = std::move(*body);
+    if (body.index() == 0 && std::get<0>(body)) text = std::move(*std::get<0>(body));
+    if (body.index() == 1) response.abort();
     co_return finish_watch(state, error_from_response(response.status(), text));
   }
   std::optional<Error> failure;
   for (;;) {
     if (cancel->cancelled) break;
     // The read races the cancel timer; whichever finishes first cancels the other.
+    cancel->arm();
     auto read = response.read_line();
-    auto cancelled = until_cancelled(cancel->timer);
-    auto next = co_await (std::move(read) || std::move(cancelled));
-    if (cancel->cancelled || next.index() == 1) break;
+    auto expired = until_expired(cancel->timer);
+    auto next = co_await (std::move(read) || std::move(expired));
+    if (cancel->cancelled) break;
+    if (next.index() == 1) {
+      failure = cancel->idle_error();
+      break;
+    }
     auto& line = std::get<0>(next);
     if (!line) {
       failure = line.error();
@@ -199,6 +240,7 @@ Result<std::shared_ptr<KubeClient>> KubeClient::create(RestConfig config) {
   impl.prefix = url->target == "/" ? std::string() : url->target;
   while (!impl.prefix.empty() && impl.prefix.back() == '/') impl.prefix.pop_back();
   impl.user_agent = client->config_.user_agent;
+  impl.request_timeout = client->config_.timeout;
   impl.pool = std::make_unique<http::ReactorPool>(1);
   impl.pool->start();
 
@@ -222,8 +264,20 @@ Result<std::shared_ptr<KubeClient>> KubeClient::create(RestConfig config) {
   return client;
 }
 
+KubeClient::RequestCounts KubeClient::request_counts() const {
+  auto get = [this](int i) { return counts_[i].load(std::memory_order_relaxed); };
+  return {get(0), get(1), get(2), get(3), get(4), get(5)};
+}
+
 Result<RawResponse> KubeClient::request(std::string_view method, std::string_view target, std::string_view body,
                                         std::string_view content_type) {
+  int slot = method == "GET"      ? 0
+             : method == "POST"   ? 1
+             : method == "PUT"    ? 2
+             : method == "PATCH"  ? 3
+             : method == "DELETE" ? 4
+                                  : 5;
+  counts_[slot].fetch_add(1, std::memory_order_relaxed);
   auto future = asio::co_spawn(impl_->executor(),
                                send_request(impl_.get(), std::string(method), impl_->prefix + std::string(target),
                                             std::string(body), std::string(content_type), impl_->bearer(config_)),
@@ -348,7 +402,7 @@ Result<std::unique_ptr<WatchStream>> KubeClient::watch(const Resource& resource,
 
   auto state = std::make_shared<WatchStream::State>();
   auto executor = impl_->executor();
-  auto cancel = std::make_shared<WatchCancel>(executor);
+  auto cancel = std::make_shared<WatchCancel>(executor, options.idle_timeout);
   state->cancel = [executor, cancel] {
     asio::post(executor, [cancel] {
       cancel->cancelled = true;

@@ -3,6 +3,7 @@
 // client owns, so calls must not be made from that thread (none of this library's callbacks run there).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -32,6 +33,10 @@ struct WatchOptions {
   std::string resource_version;  // "" or "0": start with the current objects
   bool bookmarks = true;
   std::chrono::seconds timeout{0};  // 0: the server's default
+  // The watch ends with kTimeout once nothing (no event, no bookmark, not the response head) has arrived for this
+  // long, so that a connection that died without a FIN (a paused server, a partition) is noticed. Needs a server that
+  // sends bookmarks more often (Kubernetes: about every minute); 0: wait forever.
+  std::chrono::milliseconds idle_timeout{0};
 };
 
 struct WriteOptions {
@@ -88,6 +93,13 @@ class KubeClient {
   Result<RawResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
                               std::string_view content_type = {});
 
+  // Requests sent through request() (every call but watches), by method: what a controller costs the API server
+  // (the controller-manager's rest_client_requests_total).
+  struct RequestCounts {
+    uint64_t get = 0, post = 0, put = 0, patch = 0, del = 0, other = 0;
+  };
+  RequestCounts request_counts() const;
+
   // The transport: opaque, named here only so that the implementation's coroutines can reach it.
   struct Impl;
 
@@ -97,6 +109,7 @@ class KubeClient {
 
   RestConfig config_;
   std::unique_ptr<Impl> impl_;
+  std::atomic<uint64_t> counts_[6] = {};  // RequestCounts' order
 };
 
 // "a%3Db" for query strings.

@@ -126,6 +126,7 @@ bool Informer::watch_once(std::stop_token stop) {
   watch_options.field_selector = options_.field_selector;
   watch_options.resource_version = resource_version();
   watch_options.bookmarks = true;
+  watch_options.idle_timeout = options_.watch_idle_timeout;
   watch_options.timeout = std::chrono::seconds(base + static_cast<long>(random() % static_cast<unsigned>(base + 1)));
   auto stream = client_->watch(resource_, options_.ns, watch_options);
   if (!stream) {
@@ -178,6 +179,13 @@ bool Informer::watch_once(std::stop_token stop) {
   }
   if (auto error = (*stream)->error()) {
     if (error->code == ErrorCode::kGone) return true;
+    if (error->code == ErrorCode::kTimeout) {
+      // The connection went silent: a new one at once. A server still unreachable costs one idle timeout per
+      // attempt, so this cannot spin.
+      spdlog::warn("informer {}: {}; watching again from resourceVersion {}", resource_.plural, error->message,
+                   resource_version());
+      return false;
+    }
     spdlog::debug("informer {}: watch ended: {}", resource_.plural, error->to_string());
     sleep(stop, backoff_);
     backoff_ = std::min(backoff_ * 2, options_.max_backoff);

@@ -1,7 +1,9 @@
 // An informer, as client-go's: lists a resource, then watches it from the list's resourceVersion, keeps an
 // ObjectCache current, and calls event handlers. It resumes a broken watch from the last resourceVersion it saw
 // (bookmarks advance it), relists after 410 Gone, backs off while the server is unreachable, and can resync
-// (replay every cached object as an update) periodically.
+// (replay every cached object as an update) periodically. A watch on which nothing arrives, not even a bookmark, for
+// watch_idle_timeout is taken for a connection that died silently (no FIN: a paused server, a partition): it is
+// dropped and resumed on a new connection, so the cache cannot go stale without a warning in the log.
 #pragma once
 
 #include <atomic>
@@ -33,6 +35,9 @@ struct InformerOptions {
   std::chrono::milliseconds resync{0};  // 0: never
   // Each watch asks the server to end it after a random time in [watch_timeout, 2*watch_timeout).
   std::chrono::seconds watch_timeout{300};
+  // Longer than the server's bookmark interval (Kubernetes: about a minute; the embedded server: bookmark_interval).
+  // Against a server that sends none, a quiet watch is resumed once per idle timeout: a cheap request, not a relist.
+  std::chrono::milliseconds watch_idle_timeout{std::chrono::minutes(2)};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
 };
 

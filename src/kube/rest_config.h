@@ -2,6 +2,7 @@
 // service account resolves to. The client (kube/client.h) is built from one of these.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace kthena::kube {
@@ -18,6 +19,9 @@ struct RestConfig {
   std::string tls_server_name;  // overrides the host name checked against the certificate
   std::string ns = "default";   // the context's namespace
   std::string user_agent = "kthena";
+  // The longest one request may take, from connecting to the last byte of the answer, as client-go's Timeout; 0: no
+  // overall bound (each phase still times out after 60 s). Watches are bounded by WatchOptions::idle_timeout instead.
+  std::chrono::milliseconds timeout{0};
 };
 
 }  // namespace kthena::kube

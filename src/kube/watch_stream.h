@@ -40,6 +40,7 @@ class WatchStream {
   WatchStream& operator=(const WatchStream&) = delete;
 
   // The next event; nullopt when the stream ended (see error()) or `timeout` passed with nothing (see ended()).
+  // error() is kTimeout when WatchOptions::idle_timeout passed without a byte from the server.
   std::optional<WatchEvent> next(std::chrono::milliseconds timeout);
   bool ended() const;
   std::optional<Error> error() const;

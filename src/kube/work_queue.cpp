@@ -10,30 +10,44 @@ WorkQueue::~WorkQueue() {
 
 void WorkQueue::add(const std::string& key) {
   std::lock_guard lock(mutex_);
-  add_locked(key);
+  add_locked(key, Clock::now());
 }
 
-void WorkQueue::add_locked(const std::string& key) {
+void WorkQueue::add_locked(const std::string& key, Clock::time_point now) {
   if (shutting_down_ || dirty_.count(key)) return;
   dirty_.insert(key);
+  ++adds_;
   if (processing_.count(key)) return;  // queued again by done()
-  queue_.push_back(key);
+  queue_.push_back({key, now});
   changed_.notify_one();
 }
 
 void WorkQueue::add_after(const std::string& key, Clock::duration delay) {
   std::lock_guard lock(mutex_);
   if (shutting_down_) return;
+  auto now = Clock::now();
   if (delay <= Clock::duration::zero()) {
-    add_locked(key);
+    add_locked(key, now);
     return;
   }
-  delayed_.push({Clock::now() + delay, key});
+  if (dirty_.count(key)) return;
+  auto ready = now + delay;
+  if (auto it = waiting_.find(key); it != waiting_.end()) {
+    if (it->second->first <= ready) return;
+    delayed_.erase(it->second);
+    it->second = delayed_.emplace(ready, key);
+  } else {
+    waiting_.emplace(key, delayed_.emplace(ready, key));
+  }
   // A waiting worker may need to wake earlier than it planned.
   changed_.notify_all();
 }
 
 void WorkQueue::add_rate_limited(const std::string& key) {
+  {
+    std::lock_guard lock(mutex_);
+    ++retries_;
+  }
   add_after(key, limiter_.when(key));
 }
 
@@ -46,10 +60,11 @@ int WorkQueue::num_requeues(const std::string& key) const {
 }
 
 void WorkQueue::promote_locked(Clock::time_point now) {
-  while (!delayed_.empty() && delayed_.top().ready <= now) {
-    std::string key = delayed_.top().key;
-    delayed_.pop();
-    add_locked(key);
+  while (!delayed_.empty() && delayed_.begin()->first <= now) {
+    std::string key = std::move(delayed_.begin()->second);
+    delayed_.erase(delayed_.begin());
+    waiting_.erase(key);
+    add_locked(key, now);
   }
 }
 
@@ -62,10 +77,10 @@ std::optional<std::string> WorkQueue::get() {
     if (delayed_.empty()) {
       changed_.wait(lock);
     } else {
-      changed_.wait_until(lock, delayed_.top().ready);
+      changed_.wait_until(lock, delayed_.begin()->first);
     }
   }
-  std::string key = std::move(queue_.front());
+  std::string key = std::move(queue_.front().key);
   queue_.pop_front();
   processing_.insert(key);
   dirty_.erase(key);
@@ -76,7 +91,7 @@ void WorkQueue::done(const std::string& key) {
   std::lock_guard lock(mutex_);
   processing_.erase(key);
   if (dirty_.count(key) && !shutting_down_) {
-    queue_.push_back(key);
+    queue_.push_back({key, Clock::now()});
     changed_.notify_one();
   }
 }
@@ -95,6 +110,25 @@ bool WorkQueue::shutting_down() const {
 size_t WorkQueue::size() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
+}
+
+size_t WorkQueue::waiting() const {
+  std::lock_guard lock(mutex_);
+  return waiting_.size();
+}
+
+WorkQueueStats WorkQueue::stats() const {
+  std::lock_guard lock(mutex_);
+  WorkQueueStats stats;
+  stats.adds = adds_;
+  stats.retries = retries_;
+  stats.depth = queue_.size();
+  stats.waiting = waiting_.size();
+  stats.processing = processing_.size();
+  if (!queue_.empty()) {
+    stats.longest_wait_seconds = std::chrono::duration<double>(Clock::now() - queue_.front().since).count();
+  }
+  return stats;
 }
 
 }  // namespace kthena::kube

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <vector>
 
 namespace kthena::api {
 namespace {
@@ -72,6 +74,48 @@ std::string increment(std::string digits) {
     digits[i] = '0';
   }
   return "1" + digits;
+}
+
+// a + b, on decimal digit strings.
+std::string add_integers(const std::string& a, const std::string& b) {
+  std::string out;
+  out.reserve(std::max(a.size(), b.size()) + 1);
+  int carry = 0;
+  for (size_t i = 0; i < std::max(a.size(), b.size()) || carry; ++i) {
+    int v = carry;
+    if (i < a.size()) v += a[a.size() - 1 - i] - '0';
+    if (i < b.size()) v += b[b.size() - 1 - i] - '0';
+    out.push_back(static_cast<char>('0' + v % 10));
+    carry = v / 10;
+  }
+  return strip_leading_zeros(std::string(out.rbegin(), out.rend()));
+}
+
+// a - b, on decimal digit strings with a >= b.
+std::string subtract_integers(const std::string& a, const std::string& b) {
+  std::string out(a);
+  int borrow = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    int v = (a[a.size() - 1 - i] - '0') - borrow - (i < b.size() ? b[b.size() - 1 - i] - '0' : 0);
+    borrow = v < 0;
+    out[a.size() - 1 - i] = static_cast<char>('0' + (v + 10) % 10);
+  }
+  return strip_leading_zeros(out);
+}
+
+// a * b, on decimal digit strings.
+std::string multiply_integers(const std::string& a, const std::string& b) {
+  std::vector<int> acc(a.size() + b.size(), 0);
+  for (size_t i = a.size(); i-- > 0;) {
+    for (size_t j = b.size(); j-- > 0;) acc[i + j + 1] += (a[i] - '0') * (b[j] - '0');
+  }
+  for (size_t k = acc.size(); k-- > 1;) {
+    acc[k - 1] += acc[k] / 10;
+    acc[k] %= 10;
+  }
+  std::string out;
+  for (int d : acc) out.push_back(static_cast<char>('0' + d));
+  return strip_leading_zeros(out);
 }
 
 struct Suffix {
@@ -363,6 +407,58 @@ double Quantity::as_double() const {
   if (digits_.empty()) return 0;
   double v = std::strtod(fmt::format("{}{}e{}", negative_ ? "-" : "", digits_, exponent_).c_str(), nullptr);
   return v;
+}
+
+void Quantity::add(const Quantity& other) {
+  cached_.clear();
+  if (is_zero()) format_ = other.format_;
+  if (other.is_zero()) return;
+  if (is_zero()) {
+    negative_ = other.negative_;
+    digits_ = other.digits_;
+    exponent_ = other.exponent_;
+    return;
+  }
+  int64_t gap = int64_t{exponent_} - other.exponent_;
+  int64_t order_gap =
+      static_cast<int64_t>(digits_.size()) + exponent_ - (static_cast<int64_t>(other.digits_.size()) + other.exponent_);
+  if (order_gap > kMaxAddGap) return;
+  if (-order_gap > kMaxAddGap) {
+    negative_ = other.negative_;
+    digits_ = other.digits_;
+    exponent_ = other.exponent_;
+    return;
+  }
+  // Bounded by the check above: the alignment appends fewer zeros than kMaxAddGap plus the digits' length.
+  std::string a = digits_, b = other.digits_;
+  if (gap > 0) a += std::string(static_cast<size_t>(gap), '0');
+  if (gap < 0) b += std::string(static_cast<size_t>(-gap), '0');
+  exponent_ = std::min(exponent_, other.exponent_);
+  if (negative_ == other.negative_) {
+    digits_ = add_integers(a, b);
+  } else {
+    int order = compare_integers(a, b);
+    if (order >= 0) {
+      digits_ = subtract_integers(a, b);
+    } else {
+      digits_ = subtract_integers(b, a);
+      negative_ = other.negative_;
+    }
+  }
+  normalize();
+}
+
+void Quantity::mul(int64_t factor) {
+  cached_.clear();
+  if (factor == 0 || digits_.empty()) {
+    digits_.clear();
+    normalize();
+    return;
+  }
+  uint64_t magnitude = factor < 0 ? 0 - static_cast<uint64_t>(factor) : static_cast<uint64_t>(factor);
+  digits_ = multiply_integers(digits_, std::to_string(magnitude));
+  negative_ = negative_ != (factor < 0);
+  normalize();
 }
 
 int Quantity::compare(const Quantity& other) const {

@@ -46,6 +46,15 @@ class Quantity {
   // AsApproximateFloat64.
   double as_double() const;
 
+  // Quantity.Add: the exact sum, printed canonically afterwards. The format stays this one's, unless this one is
+  // zero, which takes `other`'s (so a sum started from zero prints like its first term). Operands more than kMaxAddGap
+  // decimal orders apart keep only the larger: apimachinery would build a number with that many digits, and no resource
+  // is that precise.
+  void add(const Quantity& other);
+  // Quantity.Mul: the exact product, printed canonically afterwards, the format kept.
+  void mul(int64_t factor);
+  static constexpr int32_t kMaxAddGap = 4096;
+
   int compare(const Quantity& other) const;
   std::strong_ordering operator<=>(const Quantity& other) const { return compare(other) <=> 0; }
   bool operator==(const Quantity& other) const { return compare(other) == 0; }

@@ -217,6 +217,56 @@ TEST(InformerTest, RelistsWhenItsResourceVersionIsGone) {
   EXPECT_GE(rv_of(calls.watches.back()), last_rv) << "the watch after the relist starts from the list";
 }
 
+TEST(InformerTest, ASilentConnectionIsNoticedAndTheWatchResumed) {
+  // The test server sends a bookmark every 200 ms; a watch that carries nothing for 1 s is dead.
+  testing::TestServer server({}, /*tls=*/false);
+  testing::RecordingProxy proxy(server.port());
+  auto client = server.client();
+  auto cms = resources::config_maps();
+  Informer informer(client_through(proxy), cms, {.ns = "default", .watch_idle_timeout = 1s, .max_backoff = 200ms});
+  Recorder recorder;
+  informer.add_handler(recorder.handler());
+  informer.start();
+  ASSERT_TRUE(informer.wait_for_sync(5s));
+  ASSERT_TRUE(client->create(cms, "default", configmap("a", "1")));
+  ASSERT_TRUE(recorder.wait_for("add:a"));
+  const size_t watches = calls_through(proxy).watches.size();
+
+  // The server pauses: the watch's connection stays open and nothing comes through, not even a bookmark.
+  proxy.set_silent(true);
+  const auto silent_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { return calls_through(proxy).watches.size() > watches; }, 15s))
+      << "the informer never gave up the silent watch";
+  const auto noticed = std::chrono::steady_clock::now() - silent_at;
+  // The last bookmark came at most 200 ms before the silence; the idle timeout counts from it.
+  EXPECT_GE(noticed, 700ms) << "given up before its idle timeout";
+  EXPECT_LT(noticed, 5s) << "noticed long after its idle timeout";
+
+  proxy.set_silent(false);
+  ASSERT_TRUE(client->create(cms, "default", configmap("b", "1")));
+  EXPECT_TRUE(recorder.wait_for("add:b", 15s));
+  EXPECT_EQ(calls_through(proxy).lists, 1u) << "a silent watch is resumed from its resourceVersion, not relisted";
+  EXPECT_EQ(informer.cache().size(), 2u);
+}
+
+TEST(InformerTest, BookmarksKeepAQuietWatchAlive) {
+  testing::TestServer server({}, /*tls=*/false);  // a bookmark every 200 ms
+  testing::RecordingProxy proxy(server.port());
+  auto client = server.client();
+  auto cms = resources::config_maps();
+  Informer informer(client_through(proxy), cms, {.ns = "default", .watch_idle_timeout = 1500ms});
+  Recorder recorder;
+  informer.add_handler(recorder.handler());
+  informer.start();
+  ASSERT_TRUE(informer.wait_for_sync(5s));
+  std::this_thread::sleep_for(4s);  // nothing changes: only bookmarks arrive
+  ASSERT_TRUE(client->create(cms, "default", configmap("c", "1")));
+  EXPECT_TRUE(recorder.wait_for("add:c"));
+  const Calls calls = calls_through(proxy);
+  EXPECT_EQ(calls.lists, 1u);
+  EXPECT_EQ(calls.watches.size(), 1u) << "a quiet watch kept alive by bookmarks must not be replaced";
+}
+
 TEST(InformerTest, ResyncReplaysEveryObject) {
   testing::TestServer server;
   auto client = server.client();

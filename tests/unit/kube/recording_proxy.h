@@ -1,7 +1,8 @@
 // A TCP relay on a free loopback port between a client under test and the test server. It records the request
 // line of every HTTP request the client sends, and can cut every connection and refuse new ones: how a test tells
 // an informer that resumes its watch (a watch from its resourceVersion) from one that relists (a list), and makes
-// the server unreachable for a while. Plain HTTP only: the server must run without TLS.
+// the server unreachable for a while. It can also go silent: connections stay open and nothing gets through, as with
+// a paused server or a network partition, where no FIN ever comes. Plain HTTP only: the server must run without TLS.
 #pragma once
 
 #include <arpa/inet.h>
@@ -74,10 +75,16 @@ class RecordingProxy {
   // While refusing, each new connection is closed as soon as it is accepted, before any request is read.
   void set_refusing(bool refusing) { refusing_ = refusing; }
 
+  // While silent, every connection, open or new, forwards nothing either way and closes nothing: what arrives is
+  // recorded (requests()) and dropped. A connection that lost bytes stays silent for good (its stream has a hole);
+  // after set_silent(false) new connections and those that lost nothing work again.
+  void set_silent(bool silent) { silent_ = silent; }
+
  private:
   struct Connection {
     int client = -1;
     int upstream = -1;
+    std::atomic<bool> lost_bytes{false};
     std::jthread to_upstream;
     std::jthread to_client;
 
@@ -128,13 +135,15 @@ class RecordingProxy {
       Connection& c = connections_.emplace_back();
       c.client = client;
       c.upstream = upstream;
-      c.to_upstream = std::jthread([this, client, upstream] { pump(client, upstream, true); });
-      c.to_client = std::jthread([this, client, upstream] { pump(upstream, client, false); });
+      // The list keeps the element where it is, and the pumps are joined before it goes.
+      std::atomic<bool>& lost = c.lost_bytes;
+      c.to_upstream = std::jthread([this, client, upstream, &lost] { pump(client, upstream, true, lost); });
+      c.to_client = std::jthread([this, client, upstream, &lost] { pump(upstream, client, false, lost); });
     }
   }
 
   // Copies `from` to `to` until either side ends; requests going upstream are recorded on the way.
-  void pump(int from, int to, bool record) {
+  void pump(int from, int to, bool record, std::atomic<bool>& lost_bytes) {
     RequestScanner scanner;
     char buffer[16 * 1024];
     for (;;) {
@@ -146,6 +155,10 @@ class RecordingProxy {
           std::lock_guard lock(mutex_);
           requests_.push_back(std::move(line));
         }
+      }
+      if (silent_ || lost_bytes) {
+        lost_bytes = true;
+        continue;
       }
       if (!send_all(to, buffer, static_cast<size_t>(got))) break;
     }
@@ -206,6 +219,7 @@ class RecordingProxy {
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> refusing_{false};
+  std::atomic<bool> silent_{false};
   mutable std::mutex mutex_;
   std::vector<std::string> requests_;
   std::list<Connection> connections_;

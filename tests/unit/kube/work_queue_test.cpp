@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -77,6 +79,117 @@ TEST(WorkQueueTest, AddAfterHandsTheKeyOutOnceTheDelayHasPassed) {
   EXPECT_EQ(queue.get(), "now");
   EXPECT_EQ(queue.get(), "late");
   EXPECT_GE(WorkQueue::Clock::now() - start, 30ms);
+}
+
+// Hands out every key that becomes ready within `window`, marking each done at once; returns them in order.
+std::vector<std::string> drain(WorkQueue& queue, std::chrono::milliseconds window) {
+  std::vector<std::string> got;
+  std::thread stopper([&queue, window] {
+    std::this_thread::sleep_for(window);
+    queue.shut_down();
+  });
+  while (auto key = queue.get()) {
+    got.push_back(*key);
+    queue.done(*key);
+  }
+  stopper.join();
+  return got;
+}
+
+TEST(WorkQueueTest, ManyDelayedAddsOfOneKeyKeepOneEntry) {
+  WorkQueue queue;
+  for (int i = 0; i < 100; ++i) queue.add_after("a", 20ms + std::chrono::milliseconds(i));
+  EXPECT_EQ(queue.waiting(), 1u);
+  EXPECT_EQ(drain(queue, 500ms), std::vector<std::string>{"a"});
+}
+
+TEST(WorkQueueTest, AnEarlierDelayedAddMovesTheKeyEarlier) {
+  WorkQueue queue;
+  auto start = WorkQueue::Clock::now();
+  queue.add_after("a", 10s);
+  queue.add_after("a", 20ms);
+  EXPECT_EQ(queue.waiting(), 1u);
+  EXPECT_EQ(queue.get(), "a");
+  EXPECT_LT(WorkQueue::Clock::now() - start, 5s);
+  queue.done("a");
+  EXPECT_EQ(queue.waiting(), 0u) << "the later entry was replaced, not kept";
+}
+
+TEST(WorkQueueTest, ALaterDelayedAddDoesNotDelayTheKey) {
+  WorkQueue queue;
+  auto start = WorkQueue::Clock::now();
+  queue.add_after("a", 30ms);
+  queue.add_after("a", 10s);
+  EXPECT_EQ(queue.get(), "a");
+  EXPECT_LT(WorkQueue::Clock::now() - start, 5s);
+  queue.done("a");
+  EXPECT_EQ(queue.waiting(), 0u);
+}
+
+TEST(WorkQueueTest, AnAddWhileDelayedProcessesNowAndTheEntryStillFiresOnce) {
+  WorkQueue queue;
+  queue.add_after("a", 150ms);
+  queue.add("a");
+  auto start = WorkQueue::Clock::now();
+  EXPECT_EQ(queue.get(), "a");
+  EXPECT_LT(WorkQueue::Clock::now() - start, 100ms) << "the add is not held back by the delayed entry";
+  queue.done("a");
+  EXPECT_EQ(queue.waiting(), 1u) << "client-go's rule: the delayed entry stays";
+  EXPECT_EQ(drain(queue, 600ms), std::vector<std::string>{"a"}) << "and fires once, when due";
+}
+
+TEST(WorkQueueTest, ADirtyKeyNeedsNoDelayedEntry) {
+  WorkQueue queue;
+  queue.add("a");
+  queue.add_after("a", 20ms);
+  EXPECT_EQ(queue.waiting(), 0u) << "its coming run starts after the add_after and decides its own requeue";
+  EXPECT_EQ(drain(queue, 300ms), std::vector<std::string>{"a"});
+}
+
+TEST(WorkQueueTest, ARequeueFromEveryRunKeepsOneChain) {
+  // A reconciler that asks for a requeue after every run, woken meanwhile by a burst of events: the delayed entries
+  // merge, so the key runs at the requeue rate and not once more per event-triggered run.
+  WorkQueue queue;
+  std::atomic<int> runs{0};
+  std::thread worker([&] {
+    while (auto key = queue.get()) {
+      ++runs;
+      queue.add_after(*key, 100ms);
+      queue.done(*key);
+    }
+  });
+  for (int i = 0; i < 20; ++i) {
+    queue.add("a");
+    std::this_thread::sleep_for(5ms);
+  }
+  std::this_thread::sleep_for(200ms);
+  const int after_burst = runs.load();
+  EXPECT_LE(queue.waiting(), 1u);
+  std::this_thread::sleep_for(500ms);
+  queue.shut_down();
+  worker.join();
+  // About 5 requeue-driven runs in 500 ms; separate chains would have given one per event-triggered run each time.
+  EXPECT_LE(runs.load() - after_burst, 7) << runs.load();
+}
+
+TEST(WorkQueueTest, StatsCountAddsRetriesAndWaitingKeys) {
+  WorkQueue queue({.base_delay = 1ms, .max_delay = 1ms, .qps = 1000, .burst = 1000});
+  queue.add("a");
+  queue.add("a");
+  queue.add("b");
+  queue.add_after("c", 10s);
+  auto stats = queue.stats();
+  EXPECT_EQ(stats.adds, 2u) << "an add of a key already queued is absorbed";
+  EXPECT_EQ(stats.depth, 2u);
+  EXPECT_EQ(stats.waiting, 1u);
+  EXPECT_GE(stats.longest_wait_seconds, 0.0);
+  ASSERT_EQ(queue.get(), "a");
+  EXPECT_EQ(queue.stats().processing, 1u);
+  queue.add_rate_limited("a");
+  queue.done("a");
+  stats = queue.stats();
+  EXPECT_EQ(stats.retries, 1u);
+  EXPECT_EQ(stats.processing, 0u);
 }
 
 TEST(WorkQueueTest, BackOffDoublesPerFailureUntilForgotten) {

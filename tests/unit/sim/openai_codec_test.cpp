@@ -42,11 +42,13 @@ std::string nested(size_t depth, std::string_view inside = "") {
 }
 
 TEST(OpenAiCodecTest, ParseTimeIsLinearInTheNumberOfKeys) {
-  // Ten times the keys: about 10 times the time when parsing is linear, 100 times when each insert searches the
-  // keys before it (nlohmann's ordered_json did: 3 s for 50,000 keys, minutes for a million).
-  double small = parse_seconds(many_keys(20'000), 5);
-  double large = parse_seconds(many_keys(200'000), 3);
-  EXPECT_LT(large / small, 30) << small << " s for 20,000 keys, " << large << " s for 200,000";
+  // A hundred times the keys: a few hundred times the time when parsing is linear (the large body no longer fits
+  // the caches: 10 times the keys measured up to 44 times the time on a loaded machine), ten thousand times when each
+  // insert searches the keys before it (nlohmann's ordered_json did: 3 s for 50,000 keys, minutes for a million).
+  // The gap between the two is what makes this a complexity check rather than a timing test.
+  double small = parse_seconds(many_keys(10'000), 5);
+  double large = parse_seconds(many_keys(1'000'000), 2);
+  EXPECT_LT(large / small, 2000) << small << " s for 10,000 keys, " << large << " s for 1,000,000";
 }
 
 TEST(OpenAiCodecTest, RefusesBodiesNestedDeeperThanTheLimit) {

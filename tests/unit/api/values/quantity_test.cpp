@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
+#include <limits>
+
 namespace kthena::api {
 namespace {
 
@@ -127,6 +129,88 @@ TEST(Quantity, PropertyOrderingFollowsValue) {
     RC_ASSERT(qa.milli_value() == a);
     auto reparsed = Quantity::parse(qa.to_string());
     RC_ASSERT(reparsed.has_value() && *reparsed == qa);
+  }));
+}
+
+// Sums and products as Quantity.Add and Quantity.Mul leave them, printed by String() (canonical, since both clear
+// the cached text).
+TEST(Quantity, AddPrintsCanonically) {
+  struct Case {
+    const char* a;
+    const char* b;
+    const char* sum;
+  };
+  const Case cases[] = {
+      {"500m", "500m", "1"},     {"1Gi", "512Mi", "1536Mi"},   {"0.1", "0.1", "200m"},      {"1", "-1", "0"},
+      {"2", "-3", "-1"},         {"100m", "1", "1100m"},       {"1G", "1Gi", "2073741824"}, {"1Gi", "1G", "2073741824"},
+      {"1e3", "1", "1001"},      {"1Ki", "1", "1025"},         {"0", "1Gi", "1Gi"},         {"0", "300m", "300m"},
+      {"125", "125", "250"},     {"800Gi", "800Gi", "1600Gi"}, {"1n", "1", "1000000001n"},  {"-1Ki", "-1Ki", "-2Ki"},
+      {"1Mi", "-1Ki", "1023Ki"},
+  };
+  for (const Case& c : cases) {
+    Quantity sum = q(c.a);
+    sum.add(q(c.b));
+    EXPECT_EQ(sum.to_string(), c.sum) << c.a << " + " << c.b;
+  }
+}
+
+TEST(Quantity, AddKeepsTheFirstNonZeroFormat) {
+  Quantity sum;  // zero, DecimalSI: takes the format of what is added first
+  sum.add(q("512Mi"));
+  EXPECT_EQ(sum.format(), Quantity::Format::kBinarySI);
+  sum.add(q("1G"));
+  EXPECT_EQ(sum.format(), Quantity::Format::kBinarySI);
+  EXPECT_EQ(sum.to_string(), "1536870912");  // not a whole number of Ki: printed plain
+  Quantity decimal = q("1G");
+  decimal.add(q("1Gi"));
+  EXPECT_EQ(decimal.format(), Quantity::Format::kDecimalSI);
+}
+
+TEST(Quantity, AddOfOperandsFarApartKeepsTheLarger) {
+  Quantity big = q("1e9000");
+  big.add(q("1n"));
+  EXPECT_EQ(big, q("1e9000"));
+  Quantity small = q("1n");
+  small.add(q("1e9000"));
+  EXPECT_EQ(small, q("1e9000"));
+}
+
+TEST(Quantity, MulPrintsCanonically) {
+  struct Case {
+    const char* in;
+    int64_t factor;
+    const char* product;
+  };
+  const Case cases[] = {
+      {"100m", 3, "300m"},
+      {"100m", 10, "1"},
+      {"2Gi", 3, "6Gi"},
+      {"1", 0, "0"},
+      {"1.5", -2, "-3"},
+      {"1Mi", 1024, "1Gi"},
+      {"1k", 1, "1k"},
+      {"0.1", 1, "100m"},
+      {"1e3", 2, "2e3"},
+      {"9223372036854775807", 10, "92233720368547758070"},
+      {"1", std::numeric_limits<int64_t>::min(), "-9223372036854775808"},
+  };
+  for (const Case& c : cases) {
+    Quantity product = q(c.in);
+    product.mul(c.factor);
+    EXPECT_EQ(product.to_string(), c.product) << c.in << " * " << c.factor;
+  }
+}
+
+TEST(Quantity, PropertyAddAndMulAgreeWithIntegers) {
+  EXPECT_TRUE(rc::check("milli sums and products are exact", [](int32_t a, int32_t b, int16_t f) {
+    Quantity qa = Quantity::from_milli(a);
+    qa.add(Quantity::from_milli(b));
+    RC_ASSERT(qa == Quantity::from_milli(int64_t{a} + b));
+    Quantity qm = Quantity::from_milli(a);
+    qm.mul(f);
+    RC_ASSERT(qm == Quantity::from_milli(int64_t{a} * f));
+    auto reparsed = Quantity::parse(qm.to_string());
+    RC_ASSERT(reparsed.has_value() && *reparsed == qm);
   }));
 }
 

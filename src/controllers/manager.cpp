@@ -1,0 +1,124 @@
+#include "controllers/manager.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "controllers/modelserving/reconciler.h"
+
+namespace kthena::controllers {
+namespace {
+
+std::string default_identity() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return fmt::format("{}_{}", host, getpid());
+}
+
+// Whether the server serves Volcano's PodGroups (the embedded API server does; a cluster does once Volcano is
+// installed). Without them, ModelServings run without gang scheduling, as upstream's.
+bool serves_pod_groups(kube::KubeClient& client) {
+  auto answer = client.request("GET", "/apis/scheduling.volcano.sh/v1beta1");
+  return answer && answer->status == 200 && answer->body.find("\"podgroups\"") != std::string::npos;
+}
+
+}  // namespace
+
+ControllerManager::ControllerManager(std::shared_ptr<kube::KubeClient> client, ManagerOptions options)
+    : client_(std::move(client)), options_(std::move(options)) {}
+
+Result<std::unique_ptr<ControllerManager>> ControllerManager::create(std::shared_ptr<kube::KubeClient> client,
+                                                                     ManagerOptions options) {
+  auto version = client->request("GET", "/version");
+  if (!version) return fail(version.error());
+  std::unique_ptr<ControllerManager> m(new ControllerManager(std::move(client), std::move(options)));
+  m->informers_ = std::make_unique<kube::SharedInformers>(m->client_);
+  m->events_ = std::make_unique<kube::EventRecorder>(m->client_, "modelserving-controller");
+  modelserving::ReconcilerOptions ms_options;
+  ms_options.pod_groups = serves_pod_groups(*m->client_);
+  if (!ms_options.pod_groups)
+    spdlog::warn("controller-manager: the server has no Volcano PodGroups: no gang scheduling");
+  m->modelserving_ = std::make_unique<modelserving::ModelServingReconciler>(*m->informers_, *m->events_, ms_options);
+  kube::ControllerOptions controller_options;
+  controller_options.workers = std::max(1, m->options_.workers);
+  auto controller = std::make_unique<kube::Controller>("modelserving", *m->modelserving_, controller_options);
+  m->modelserving_->watch(*controller);
+  m->controllers_.push_back(std::move(controller));
+  return m;
+}
+
+ControllerManager::~ControllerManager() {
+  stop();
+}
+
+Result<void> ControllerManager::start() {
+  if (!options_.leader_elect) {
+    run_controllers();
+    return {};
+  }
+  kube::LeaderElectionOptions election;
+  election.ns = options_.lease_namespace;
+  election.name = options_.lease_name;
+  election.identity = options_.identity.empty() ? default_identity() : options_.identity;
+  election.lease_duration = options_.lease_duration;
+  election.renew_deadline = options_.renew_deadline;
+  election.retry_period = options_.retry_period;
+  // The callback returns at once: a cache fill must not hold the elector's callbacks (a loss would wait behind it).
+  election.on_started_leading = [this] { starter_ = std::jthread([this] { run_controllers(); }); };
+  election.on_stopped_leading = [this] {
+    if (!running_.load() || stopped_.load()) return;
+    spdlog::error("controller-manager: leadership lost; stopping");
+    if (options_.on_lost_leadership) options_.on_lost_leadership();
+  };
+  election.on_new_leader = [](const std::string& leader) { spdlog::info("controller-manager: leader is {}", leader); };
+  if (auto valid = kube::validate(election); !valid) return valid;
+  elector_ = std::make_unique<kube::LeaderElector>(client_, election);
+  elector_->start();
+  return {};
+}
+
+void ControllerManager::run_controllers() {
+  if (running_.exchange(true)) return;
+  informers_->start();
+  while (!stopped_.load() && !informers_->wait_for_sync(std::chrono::seconds(1))) {
+    spdlog::info("controller-manager: waiting for the caches to fill");
+  }
+  if (stopped_.load()) return;
+  for (auto& c : controllers_) c->start();
+  // Every existing object once, as upstream's startup sync: the informers' initial adds came before the workers.
+  for (const kube::ObjectPtr& ms : informers_->get(kube::resources::model_servings()).cache().list()) {
+    controllers_.front()->enqueue(kube::ObjectCache::key_of(*ms));
+  }
+  spdlog::info("controller-manager: controllers running");
+}
+
+void ControllerManager::stop() {
+  if (stopped_.exchange(true)) return;
+  // Informers first: their handlers enqueue into the controllers.
+  if (starter_.joinable()) starter_.join();
+  if (informers_) informers_->stop();
+  for (auto& c : controllers_) c->stop();
+  if (elector_) elector_->stop();
+}
+
+bool ControllerManager::healthy() const {
+  return !stopped_.load();
+}
+
+std::string ControllerManager::metrics_text() const {
+  std::vector<const kube::Controller*> list;
+  for (const auto& c : controllers_) list.push_back(c.get());
+  kube::KubeClient::RequestCounts n = client_->request_counts();
+  std::string out = kube::controller_metrics_text(list);
+  out += "# HELP rest_client_requests_total Requests sent to the API server by method (watches not counted).\n";
+  out += "# TYPE rest_client_requests_total counter\n";
+  const std::pair<const char*, uint64_t> methods[] = {{"GET", n.get},     {"POST", n.post},  {"PUT", n.put},
+                                                      {"PATCH", n.patch}, {"DELETE", n.del}, {"OTHER", n.other}};
+  for (const auto& [method, count] : methods) {
+    out += fmt::format("rest_client_requests_total{{method=\"{}\"}} {}\n", method, count);
+  }
+  return out;
+}
+
+}  // namespace kthena::controllers

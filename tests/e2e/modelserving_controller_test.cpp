@@ -1,0 +1,547 @@
+// The ModelServing controller end to end: the embedded API server, the controller-manager (in process) and a
+// stand-in for the kubelet that marks pods Running and Ready (the node agent's job, once it exists). The tests carry
+// the names of upstream's e2e suite (test/e2e/controller-manager, spec kthena-workload.md §5.2), so that the two
+// can be compared line by line; what they assert is upstream's, plus the exact objects of spec §3.
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "apiserver/api_model.h"
+#include "apiserver/api_server.h"
+#include "controllers/manager.h"
+#include "controllers/modelserving/revisions.h"
+#include "kube/client.h"
+#include "kube/kubeconfig.h"
+#include "unit/apiserver/storage/temp_dir.h"
+
+namespace kthena {
+namespace {
+
+using namespace std::chrono_literals;
+namespace res = kube::resources;
+
+// Marks pods Running and Ready, as a kubelet would once their containers started; an image whose tag is
+// "nonexistent" stays Pending with ErrImagePull, as it would on a cluster.
+class FakeKubelet {
+ public:
+  explicit FakeKubelet(std::shared_ptr<kube::KubeClient> client) : client_(std::move(client)) {
+    thread_ = std::jthread([this](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        if (enabled_.load()) pass();
+        std::this_thread::sleep_for(50ms);
+      }
+    });
+  }
+  void pause(bool paused) { enabled_.store(!paused); }
+
+ private:
+  static bool bad_image(const Json& pod) {
+    for (const Json& c : pod["spec"].value("containers", Json::array())) {
+      if (c.value("image", std::string()).find("nonexistent") != std::string::npos) return true;
+    }
+    return false;
+  }
+  void pass() {
+    auto pods = client_->list(res::pods(), "");
+    if (!pods) return;
+    for (Json& pod : (*pods)["items"]) {
+      if (pod.contains("status") && pod["status"].value("phase", std::string()) == "Running") continue;
+      if (pod["metadata"].contains("deletionTimestamp")) continue;
+      if (bad_image(pod)) {
+        if (pod.contains("status") && pod["status"].value("phase", std::string()) == "Pending") continue;
+        pod["status"] = {
+            {"phase", "Pending"},
+            {"containerStatuses", Json::array({{{"name", "c"},
+                                                {"ready", false},
+                                                {"restartCount", 0},
+                                                {"state", {{"waiting", {{"reason", "ErrImagePull"}}}}}}})}};
+      } else {
+        pod["status"] = {{"phase", "Running"},
+                         {"podIP", "127.0.0.1"},
+                         {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+      }
+      (void)client_->update_status(res::pods(), pod);
+    }
+  }
+
+  std::shared_ptr<kube::KubeClient> client_;
+  std::atomic<bool> enabled_{true};
+  std::jthread thread_;
+};
+
+Json role(const std::string& name, int replicas, int workers, const std::string& image = "nginx:1.28.2") {
+  Json r = {
+      {"name", name},
+      {"replicas", replicas},
+      {"workerReplicas", workers},
+      {"entryTemplate", {{"spec", {{"containers", Json::array({{{"name", "test-container"}, {"image", image}}})}}}}}};
+  if (workers > 0) {
+    r["workerTemplate"] = {{"spec", {{"containers", Json::array({{{"name", "worker-container"}, {"image", image}}})}}}};
+  }
+  return r;
+}
+
+// Upstream's createBasicModelServing: ServingGroupRollingUpdate with maxUnavailable 2.
+Json basic_model_serving(const std::string& name, int groups, Json roles) {
+  return {{"apiVersion", "workload.serving.volcano.sh/v1alpha1"},
+          {"kind", "ModelServing"},
+          {"metadata", {{"name", name}, {"namespace", "default"}}},
+          {"spec",
+           {{"replicas", groups},
+            {"rolloutStrategy",
+             {{"type", "ServingGroupRollingUpdate"}, {"rollingUpdateConfiguration", {{"maxUnavailable", 2}}}}},
+            {"template", {{"roles", std::move(roles)}}}}}};
+}
+
+class ControllerManager : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    apiserver::ApiServerOptions options;
+    options.data_dir = dir_.path() / "data";
+    options.listen = "127.0.0.1:0";
+    options.gc_period = 200ms;
+    options.bookmark_interval = 1s;
+    options.max_requests_per_client = 1024;
+    auto server = apiserver::ApiServer::start(options, apiserver::builtin_api_model());
+    ASSERT_TRUE(server) << server.error().to_string();
+    server_ = std::move(*server);
+    auto config = kube::load_kubeconfig_file(server_->kubeconfig_path());
+    ASSERT_TRUE(config);
+    auto client = kube::KubeClient::create(*config);
+    ASSERT_TRUE(client);
+    client_ = *client;
+    kubelet_ = std::make_unique<FakeKubelet>(client_);
+    start_manager();
+  }
+  void TearDown() override {
+    manager_.reset();
+    kubelet_.reset();
+  }
+
+  void start_manager() {
+    controllers::ManagerOptions options;
+    options.workers = 4;
+    auto manager = controllers::ControllerManager::create(client_, options);
+    ASSERT_TRUE(manager) << manager.error().to_string();
+    manager_ = std::move(*manager);
+    ASSERT_TRUE(manager_->start());
+  }
+
+  Json create(const Json& object) {
+    auto created = client_->create(res::model_servings(), "default", object);
+    EXPECT_TRUE(created) << created.error().to_string();
+    return created ? *created : Json();
+  }
+  Json get(const std::string& name) {
+    auto got = client_->get(res::model_servings(), "default", name);
+    return got ? *got : Json();
+  }
+  // Edits the ModelServing with `edit`, retrying on conflicts.
+  template <typename F>
+  void edit(const std::string& name, F edit) {
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      Json ms = get(name);
+      edit(ms);
+      auto updated = client_->update(res::model_servings(), ms);
+      if (updated) return;
+      ASSERT_EQ(updated.error().code, ErrorCode::kConflict) << updated.error().to_string();
+    }
+    FAIL() << "could not update " << name;
+  }
+  std::vector<Json> pods(const std::string& selector) {
+    kube::ListOptions options;
+    options.label_selector = selector;
+    auto list = client_->list(res::pods(), "default", options);
+    std::vector<Json> out;
+    if (list) {
+      for (Json& p : (*list)["items"]) out.push_back(std::move(p));
+    }
+    return out;
+  }
+  std::vector<Json> ms_pods(const std::string& name) { return pods("modelserving.volcano.sh/name=" + name); }
+  static bool ready(const Json& pod) {
+    return pod.contains("status") && pod["status"].value("phase", std::string()) == "Running" &&
+           !pod["metadata"].contains("deletionTimestamp");
+  }
+  // upstream's WaitForModelServingReady.
+  bool wait_ready(const std::string& name, std::chrono::seconds timeout = 60s) {
+    return eventually(
+        [&] {
+          Json ms = get(name);
+          if (ms.is_null() || !ms.contains("status")) return false;
+          const Json& s = ms["status"];
+          int32_t want = ms["spec"].value("replicas", 1);
+          return s.value("observedGeneration", int64_t{-1}) == ms["metadata"].value("generation", int64_t{0}) &&
+                 s.value("replicas", -1) == want && s.value("availableReplicas", -1) == want;
+        },
+        timeout);
+  }
+  template <typename F>
+  static bool eventually(F f, std::chrono::milliseconds timeout = 60s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (f()) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return f();
+  }
+  static std::string label(const Json& object, const std::string& key) {
+    return object["metadata"].value("labels", Json::object()).value(key, std::string());
+  }
+  std::set<std::string> group_names(const std::string& name) {
+    std::set<std::string> out;
+    for (const Json& p : ms_pods(name)) {
+      if (ready(p)) out.insert(label(p, "modelserving.volcano.sh/group-name"));
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<apiserver::ApiServer> server_;
+  std::shared_ptr<kube::KubeClient> client_;
+  std::unique_ptr<FakeKubelet> kubelet_;
+  std::unique_ptr<controllers::ControllerManager> manager_;
+};
+
+// The pods of spec §3.2: names, labels, owner, env, scheduler name, and the headless Service of §3.3.
+TEST_F(ControllerManager, PodsServicesAndPodGroupsAsUpstreamGeneratesThem) {
+  Json ms = basic_model_serving("shape", 1, Json::array({role("prefill", 1, 2)}));
+  ms["spec"]["schedulerName"] = "volcano";
+  Json created = create(ms);
+  ASSERT_TRUE(wait_ready("shape"));
+  auto all = ms_pods("shape");
+  ASSERT_EQ(all.size(), 3u);
+  std::set<std::string> names;
+  for (const Json& p : all) names.insert(p["metadata"]["name"].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"shape-0-prefill-0-0", "shape-0-prefill-0-1", "shape-0-prefill-0-2"}));
+  for (const Json& p : all) {
+    std::string pod_name = p["metadata"]["name"];
+    const Json& labels = p["metadata"]["labels"];
+    EXPECT_EQ(labels.value("modelserving.volcano.sh/name", ""), "shape");
+    EXPECT_EQ(labels.value("modelserving.volcano.sh/group-name", ""), "shape-0");
+    EXPECT_EQ(labels.value("modelserving.volcano.sh/role", ""), "prefill");
+    EXPECT_EQ(labels.value("modelserving.volcano.sh/role-id", ""), "prefill-0");
+    EXPECT_FALSE(labels.value("modelserving.volcano.sh/revision", "").empty());
+    EXPECT_FALSE(labels.value("modelserving.volcano.sh/role-template-hash", "").empty());
+    EXPECT_EQ(labels.contains("modelserving.volcano.sh/entry"), pod_name.ends_with("-0")) << pod_name;
+    const Json& owner = p["metadata"]["ownerReferences"][0];
+    EXPECT_EQ(owner["kind"], "ModelServing");
+    EXPECT_EQ(owner["uid"], created["metadata"]["uid"]);
+    EXPECT_EQ(owner["controller"], true);
+    EXPECT_EQ(owner["blockOwnerDeletion"], true);
+    EXPECT_EQ(p["spec"]["schedulerName"], "volcano");
+    EXPECT_EQ(p["metadata"]["annotations"].value("scheduling.k8s.io/group-name", ""), "shape-0");
+    EXPECT_EQ(p["metadata"]["annotations"].value("volcano.sh/task-spec", ""), "prefill-0");
+    const Json& env = p["spec"]["containers"][0]["env"];
+    ASSERT_EQ(env.size(), 3u);
+    EXPECT_EQ(env[0], (Json{{"name", "GROUP_SIZE"}, {"value", "3"}}));
+    EXPECT_EQ(env[1], (Json{{"name", "ENTRY_ADDRESS"}, {"value", "shape-0-prefill-0-0.default"}}));
+    EXPECT_EQ(env[2]["value"], pod_name.substr(pod_name.size() - 1));
+  }
+  auto service = client_->get(res::services(), "default", "shape-0-prefill-0-0");
+  ASSERT_TRUE(service) << service.error().to_string();
+  EXPECT_EQ((*service)["spec"]["clusterIP"], "None");
+  EXPECT_EQ((*service)["spec"]["publishNotReadyAddresses"], true);
+  EXPECT_EQ((*service)["spec"]["selector"].value("modelserving.volcano.sh/entry", ""), "true");
+  auto pod_group = client_->get(res::pod_groups(), "default", "shape-0");
+  ASSERT_TRUE(pod_group) << pod_group.error().to_string();
+  EXPECT_EQ((*pod_group)["spec"]["minMember"], 3);
+  std::string revision = get("shape")["status"].value("updateRevision", "");
+  auto cr = client_->get(res::controller_revisions(), "default", "shape-" + revision);
+  ASSERT_TRUE(cr) << cr.error().to_string();
+  Json status = get("shape")["status"];
+  EXPECT_EQ(status["labelSelector"],
+            "modelserving.volcano.sh/entry=true,modelserving.volcano.sh/name=shape,modelserving.volcano.sh/"
+            "role=prefill,modelserving.volcano.sh/role-id=prefill-0");
+  EXPECT_EQ(status["currentRevision"], status["updateRevision"]);
+}
+
+TEST_F(ControllerManager, TestModelServingLifecycle) {
+  create(basic_model_serving("lifecycle", 1, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("lifecycle"));
+  edit("lifecycle", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+  });
+  ASSERT_TRUE(eventually([&] {
+    auto all = ms_pods("lifecycle");
+    return all.size() == 1 && ready(all[0]) && all[0]["spec"]["containers"][0]["image"] == "nginx:alpine";
+  }));
+  ASSERT_TRUE(wait_ready("lifecycle"));
+  ASSERT_TRUE(client_->remove(res::model_servings(), "default", "lifecycle"));
+  EXPECT_TRUE(eventually([&] { return ms_pods("lifecycle").empty(); }));
+}
+
+TEST_F(ControllerManager, TestModelServingScaleUp) {
+  create(basic_model_serving("scale-up", 1, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("scale-up"));
+  edit("scale-up", [](Json& ms) { ms["spec"]["replicas"] = 3; });
+  ASSERT_TRUE(wait_ready("scale-up"));
+  EXPECT_EQ(group_names("scale-up"), (std::set<std::string>{"scale-up-0", "scale-up-1", "scale-up-2"}));
+}
+
+TEST_F(ControllerManager, TestModelServingScaleDown) {
+  create(basic_model_serving("scale-down", 3, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("scale-down"));
+  edit("scale-down", [](Json& ms) { ms["spec"]["replicas"] = 1; });
+  ASSERT_TRUE(wait_ready("scale-down"));
+  EXPECT_TRUE(eventually([&] { return ms_pods("scale-down").size() == 1; }));
+  EXPECT_EQ(get("scale-down")["status"]["availableReplicas"], 1);
+}
+
+TEST_F(ControllerManager, TestModelServingRoleScaleUpAndDown) {
+  create(basic_model_serving("role-scale", 1, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("role-scale"));
+  edit("role-scale", [](Json& ms) { ms["spec"]["template"]["roles"][0]["replicas"] = 3; });
+  ASSERT_TRUE(eventually([&] { return ms_pods("role-scale").size() == 3; }));
+  ASSERT_TRUE(wait_ready("role-scale"));
+  edit("role-scale", [](Json& ms) { ms["spec"]["template"]["roles"][0]["replicas"] = 1; });
+  EXPECT_TRUE(eventually([&] { return ms_pods("role-scale").size() == 1; }));
+  ASSERT_TRUE(wait_ready("role-scale"));
+}
+
+TEST_F(ControllerManager, TestModelServingServingGroupRecreate) {
+  Json ms = basic_model_serving("sg-recreate", 1, Json::array({role("prefill", 1, 0), role("decode", 1, 0)}));
+  ms["spec"]["recoveryPolicy"] = "ServingGroupRecreate";
+  create(ms);
+  ASSERT_TRUE(wait_ready("sg-recreate"));
+  std::map<std::string, std::string> before;
+  for (const Json& p : ms_pods("sg-recreate")) before[p["metadata"]["name"]] = p["metadata"]["uid"];
+  ASSERT_EQ(before.size(), 2u);
+  ASSERT_TRUE(client_->remove(res::pods(), "default", before.begin()->first));
+  EXPECT_TRUE(eventually([&] {
+    auto all = ms_pods("sg-recreate");
+    if (all.size() != 2) return false;
+    for (const Json& p : all) {
+      if (!ready(p) || before.at(p["metadata"]["name"]) == p["metadata"]["uid"]) return false;
+      if (label(p, "modelserving.volcano.sh/group-name") != "sg-recreate-0") return false;
+    }
+    return true;
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingHeadlessServiceDeleteOnServingGroupDelete) {
+  create(basic_model_serving("headless", 3, Json::array({role("prefill", 1, 1)})));
+  ASSERT_TRUE(wait_ready("headless"));
+  auto services = [&] {
+    kube::ListOptions options;
+    options.label_selector = "modelserving.volcano.sh/name=headless";
+    auto list = client_->list(res::services(), "default", options);
+    return list ? (*list)["items"].size() : 0u;
+  };
+  EXPECT_TRUE(eventually([&] { return services() == 3; }));
+  edit("headless", [](Json& ms) { ms["spec"]["replicas"] = 1; });
+  EXPECT_TRUE(eventually([&] { return services() == 1; }));
+}
+
+TEST_F(ControllerManager, TestModelServingPodRecovery) {
+  Json ms = basic_model_serving("pod-recovery", 1, Json::array({role("prefill", 1, 0)}));
+  ms["spec"]["rolloutStrategy"] = {{"type", "RoleRollingUpdate"}};
+  create(ms);
+  ASSERT_TRUE(wait_ready("pod-recovery"));
+  Json pod = ms_pods("pod-recovery").at(0);
+  ASSERT_TRUE(client_->remove(res::pods(), "default", pod["metadata"]["name"].get<std::string>()));
+  EXPECT_TRUE(eventually([&] {
+    auto all = ms_pods("pod-recovery");
+    return all.size() == 1 && ready(all[0]) && all[0]["metadata"]["uid"] != pod["metadata"]["uid"] &&
+           label(all[0], "modelserving.volcano.sh/group-name") == label(pod, "modelserving.volcano.sh/group-name") &&
+           label(all[0], "modelserving.volcano.sh/role-id") == label(pod, "modelserving.volcano.sh/role-id");
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingServiceRecovery) {
+  create(basic_model_serving("svc-recovery", 1, Json::array({role("prefill", 1, 1)})));
+  ASSERT_TRUE(wait_ready("svc-recovery"));
+  auto service = client_->get(res::services(), "default", "svc-recovery-0-prefill-0-0");
+  ASSERT_TRUE(service);
+  ASSERT_TRUE(client_->remove(res::services(), "default", "svc-recovery-0-prefill-0-0"));
+  EXPECT_TRUE(eventually([&] {
+    auto again = client_->get(res::services(), "default", "svc-recovery-0-prefill-0-0");
+    return again && (*again)["metadata"]["uid"] != (*service)["metadata"]["uid"];
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingRollingUpdateMaxUnavailable) {
+  create(basic_model_serving("max-unavailable", 4, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("max-unavailable"));
+  std::atomic<bool> watching{true};
+  std::atomic<int> worst{0};
+  std::jthread watcher([&] {
+    while (watching.load()) {
+      Json s = get("max-unavailable")["status"];
+      worst.store(std::max(worst.load(), 4 - s.value("availableReplicas", 4)));
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  edit("max-unavailable", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+  });
+  ASSERT_TRUE(eventually([&] {
+    Json s = get("max-unavailable")["status"];
+    return s.value("updatedReplicas", 0) == 4 && s.value("availableReplicas", 0) == 4 &&
+           s.value("currentRevision", "") == s.value("updateRevision", "");
+  }));
+  watching.store(false);
+  watcher.join();
+  EXPECT_LE(worst.load(), 2);
+}
+
+TEST_F(ControllerManager, TestModelServingRollingUpdateMaxUnavailableWithBadImage) {
+  create(basic_model_serving("bad-image", 6, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("bad-image"));
+  edit("bad-image", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:nonexistent";
+  });
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < until) {
+    int running = 0;
+    for (const Json& p : ms_pods("bad-image")) running += ready(p);
+    ASSERT_GE(running, 4);
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+TEST_F(ControllerManager, TestModelServingRoleStatusEvents) {
+  create(basic_model_serving("events", 1, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("events"));
+  auto reasons = [&] {
+    std::set<std::string> out;
+    auto list = client_->list(res::events(), "default");
+    if (!list) return out;
+    for (const Json& e : (*list)["items"]) {
+      if (e["involvedObject"].value("name", "") == "events" &&
+          e["involvedObject"].value("kind", "") == "ModelServing") {
+        out.insert(e.value("reason", ""));
+      }
+    }
+    return out;
+  };
+  EXPECT_TRUE(eventually([&] {
+    auto r = reasons();
+    return r.count("RoleCreating") && r.count("RoleRunning");
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingPartitionBoundaryProtection) {
+  Json ms = basic_model_serving("partition", 5, Json::array({role("prefill", 1, 0)}));
+  ms["spec"]["rolloutStrategy"]["rollingUpdateConfiguration"] = {{"maxUnavailable", 5}, {"partition", 3}};
+  create(ms);
+  ASSERT_TRUE(wait_ready("partition"));
+  std::string initial = get("partition")["status"]["updateRevision"];
+  edit("partition", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+  });
+  ASSERT_TRUE(eventually([&] {
+    auto all = ms_pods("partition");
+    if (all.size() != 5) return false;
+    for (const Json& p : all) {
+      if (!ready(p)) return false;
+      int g = std::stoi(label(p, "modelserving.volcano.sh/group-name").substr(10));
+      bool old = p["spec"]["containers"][0]["image"] == "nginx:1.28.2";
+      if (old != (g < 3)) return false;
+    }
+    return true;
+  }));
+  Json status = get("partition")["status"];
+  EXPECT_EQ(status["currentRevision"], initial);
+  EXPECT_NE(status["updateRevision"], initial);
+}
+
+TEST_F(ControllerManager, TestModelServingRollingUpdate) {
+  create(basic_model_serving("rolling", 3, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("rolling"));
+  std::string initial = get("rolling")["status"]["updateRevision"];
+  edit("rolling", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+  });
+  ASSERT_TRUE(eventually([&] {
+    Json s = get("rolling")["status"];
+    return s.value("currentRevision", "") == s.value("updateRevision", "") &&
+           s.value("updateRevision", "") != initial && s.value("replicas", 0) == 3 &&
+           s.value("availableReplicas", 0) == 3 && s.value("updatedReplicas", 0) == 3;
+  }));
+  for (const Json& p : ms_pods("rolling")) EXPECT_EQ(p["spec"]["containers"][0]["image"], "nginx:alpine");
+}
+
+TEST_F(ControllerManager, TestModelServingControllerManagerRestart) {
+  create(basic_model_serving("restart", 5, Json::array({role("prefill", 1, 2), role("decode", 1, 1)})));
+  std::this_thread::sleep_for(300ms);
+  manager_.reset();
+  start_manager();
+  ASSERT_TRUE(wait_ready("restart"));
+  EXPECT_TRUE(eventually([&] {
+    auto all = ms_pods("restart");
+    return all.size() == 25 && std::all_of(all.begin(), all.end(), ready);
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingRoleBasedRollingUpdate) {
+  Json ms = basic_model_serving("role-rolling", 2, Json::array({role("prefill", 2, 0), role("decode", 1, 0)}));
+  ms["spec"]["rolloutStrategy"] = {{"type", "RoleRollingUpdate"}};
+  create(ms);
+  ASSERT_TRUE(wait_ready("role-rolling"));
+  std::map<std::string, std::string> decode;
+  for (const Json& p : pods("modelserving.volcano.sh/name=role-rolling,modelserving.volcano.sh/role=decode")) {
+    decode[p["metadata"]["name"]] = p["metadata"]["uid"];
+  }
+  edit("role-rolling", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+  });
+  ASSERT_TRUE(eventually([&] {
+    auto prefill = pods("modelserving.volcano.sh/name=role-rolling,modelserving.volcano.sh/role=prefill");
+    return prefill.size() == 4 && std::all_of(prefill.begin(), prefill.end(), [](const Json& p) {
+             return ready(p) && p["spec"]["containers"][0]["image"] == "nginx:alpine";
+           });
+  }));
+  std::map<std::string, std::string> decode_after;
+  for (const Json& p : pods("modelserving.volcano.sh/name=role-rolling,modelserving.volcano.sh/role=decode")) {
+    decode_after[p["metadata"]["name"]] = p["metadata"]["uid"];
+  }
+  EXPECT_EQ(decode, decode_after);
+}
+
+TEST_F(ControllerManager, TestModelServingBinPackScaleDownServingGroup) {
+  create(basic_model_serving("binpack", 4, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("binpack"));
+  for (const Json& p : ms_pods("binpack")) {
+    int g = std::stoi(label(p, "modelserving.volcano.sh/group-name").substr(8));
+    Json patch = {
+        {"metadata", {{"annotations", {{"controller.kubernetes.io/pod-deletion-cost", std::to_string(g * 100)}}}}}};
+    ASSERT_TRUE(client_->patch(res::pods(), "default", p["metadata"]["name"].get<std::string>(),
+                               kube::PatchType::kMerge, patch));
+  }
+  // The controller decides from its cache: scale once it shows every cost, as a user would scale seconds later.
+  ASSERT_TRUE(eventually([&] {
+    auto cached = manager_->informers().get(res::pods()).cache().list();
+    int with_cost = 0;
+    for (const auto& p : cached) {
+      with_cost +=
+          (*p)["metadata"].value("annotations", Json::object()).contains("controller.kubernetes.io/pod-deletion-cost");
+    }
+    return with_cost == 4;
+  }));
+  edit("binpack", [](Json& ms) { ms["spec"]["replicas"] = 1; });
+  EXPECT_TRUE(eventually(
+      [&] { return group_names("binpack") == std::set<std::string>{"binpack-3"} && ms_pods("binpack").size() == 1; }));
+}
+
+// Converged means quiet: no reconcile writes anything once every group is ready.
+TEST_F(ControllerManager, AConvergedModelServingCostsNoWrites) {
+  create(basic_model_serving("quiet", 2, Json::array({role("prefill", 1, 1)})));
+  ASSERT_TRUE(wait_ready("quiet"));
+  std::this_thread::sleep_for(500ms);
+  std::string rv = get("quiet")["metadata"]["resourceVersion"];
+  auto list = client_->list(res::pods(), "default");
+  ASSERT_TRUE(list);
+  std::string pods_rv = (*list)["metadata"]["resourceVersion"];
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(get("quiet")["metadata"]["resourceVersion"], rv);
+  auto again = client_->list(res::pods(), "default");
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)["metadata"]["resourceVersion"], pods_rv) << "something was written after convergence";
+}
+
+}  // namespace
+}  // namespace kthena
