@@ -77,7 +77,9 @@ std::optional<std::string> WorkQueue::get() {
     if (delayed_.empty()) {
       changed_.wait(lock);
     } else {
-      changed_.wait_until(lock, delayed_.begin()->first);
+      // A copy: wait_until reads its deadline again after waking, when another thread may have erased the entry.
+      Clock::time_point next = delayed_.begin()->first;
+      changed_.wait_until(lock, next);
     }
   }
   std::string key = std::move(queue_.front().key);
