@@ -233,6 +233,10 @@ struct ModelServingReconciler::Pass {
                        fmt::format("Role {}/{} in ServingGroup {} is now Deleting", inst.role, inst.role_id, g.name));
     }
     for (auto& [index, pod] : inst.pods) delete_pod(pod);
+    // Terminating from now on: the instance is recreated once its pods are gone, not in this pass.
+    inst.terminating += static_cast<int>(inst.pods.size());
+    g.terminating_pods += static_cast<int>(inst.pods.size());
+    g.live_pods -= static_cast<int>(inst.pods.size());
     inst.pods.clear();
     if (r.services_.cache().get(ns, pod_name(g.name, inst.role_id, 0))) {
       delete_by_name(res::services(), pod_name(g.name, inst.role_id, 0));
@@ -245,7 +249,6 @@ struct ModelServingReconciler::Pass {
     for (auto& [role, instances] : g.roles) {
       for (auto& [ordinal, inst] : instances) delete_instance(g, inst);
     }
-    g.live_pods = 0;
   }
 
   bool uses_pod_groups() const { return r.pod_groups_ && str(spec, "schedulerName") == "volcano"; }
@@ -498,9 +501,10 @@ struct ModelServingReconciler::Pass {
       }
       return {};
     }
-    if (count > replicas) {
+    std::vector<GroupState*> live = live_groups();
+    // Groups already being deleted are on their way out: counting them again would delete live ones in their place.
+    if (static_cast<int32_t>(live.size()) > replicas) {
       std::vector<ScaleDownCandidate> candidates;
-      std::vector<GroupState*> live = live_groups();
       size_t position = 0;
       for (GroupState* g : live) {
         std::vector<kube::ObjectPtr> pods;
@@ -512,7 +516,7 @@ struct ModelServingReconciler::Pass {
         candidates.push_back(
             {g->name, g->ordinal, group_running(*g, roles_of_group(*g, position++)), deletion_cost(pods)});
       }
-      size_t excess = std::min<size_t>(count - replicas, candidates.size());
+      size_t excess = live.size() - static_cast<size_t>(replicas);
       for (const ScaleDownCandidate& c : choose_scale_down(candidates, excess, partition)) {
         delete_group(state.groups.at(c.ordinal));
       }
@@ -543,7 +547,8 @@ struct ModelServingReconciler::Pass {
             if (auto created = create_instance(g.ordinal, g.name, tmpl, ordinal, rev); !created) return created;
             --need;
           }
-        } else if (have > want) {
+        } else {
+          // Instances being deleted are not counted: they are on their way out (see scale_groups).
           std::vector<ScaleDownCandidate> candidates;
           for (auto& [ordinal, inst] : instances) {
             if (inst.present() == 0) continue;
@@ -553,7 +558,8 @@ struct ModelServingReconciler::Pass {
           }
           int32_t role_partition =
               rollout == "RoleRollingUpdate" ? scaled_value(member(role, "partition"), want, true, 0) : 0;
-          size_t excess = std::min<size_t>(have - want, candidates.size());
+          if (static_cast<int32_t>(candidates.size()) <= want) continue;
+          size_t excess = candidates.size() - static_cast<size_t>(want);
           for (const ScaleDownCandidate& c : choose_scale_down(candidates, excess, role_partition)) {
             delete_instance(g, instances.at(c.ordinal));
           }
