@@ -4,9 +4,12 @@
 // can be compared line by line; what they assert is upstream's, plus the exact objects of spec §3.
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include "apiserver/api_model.h"
@@ -44,10 +47,34 @@ class FakeKubelet {
     }
     return false;
   }
+  // A pod with readiness gates is Ready once every gate's condition is True (tests set them, as an operator would).
+  static bool gates_pass(const Json& pod) {
+    for (const Json& gate : pod["spec"].value("readinessGates", Json::array())) {
+      bool set = false;
+      for (const Json& c : pod.value("status", Json::object()).value("conditions", Json::array())) {
+        set |= c.value("type", "") == gate.value("conditionType", "") && c.value("status", "") == "True";
+      }
+      if (!set) return false;
+    }
+    return true;
+  }
   void pass() {
     auto pods = client_->list(res::pods(), "");
     if (!pods) return;
     for (Json& pod : (*pods)["items"]) {
+      if (pod["spec"].contains("readinessGates") && pod.contains("status") &&
+          pod["status"].value("phase", std::string()) == "Running") {
+        std::string want = gates_pass(pod) ? "True" : "False";
+        bool changed = false;
+        for (Json& c : pod["status"]["conditions"]) {
+          if (c.value("type", "") == "Ready" && c.value("status", "") != want) {
+            c["status"] = want;
+            changed = true;
+          }
+        }
+        if (changed) (void)client_->update_status(res::pods(), pod);
+        continue;
+      }
       if (pod.contains("status") && pod["status"].value("phase", std::string()) == "Running") continue;
       if (pod["metadata"].contains("deletionTimestamp")) continue;
       if (bad_image(pod)) {
@@ -59,9 +86,10 @@ class FakeKubelet {
                                                 {"restartCount", 0},
                                                 {"state", {{"waiting", {{"reason", "ErrImagePull"}}}}}}})}};
       } else {
-        pod["status"] = {{"phase", "Running"},
-                         {"podIP", "127.0.0.1"},
-                         {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+        pod["status"] = {
+            {"phase", "Running"},
+            {"podIP", "127.0.0.1"},
+            {"conditions", Json::array({{{"type", "Ready"}, {"status", gates_pass(pod) ? "True" : "False"}}})}};
       }
       (void)client_->update_status(res::pods(), pod);
     }
@@ -525,6 +553,320 @@ TEST_F(ControllerManager, TestModelServingBinPackScaleDownServingGroup) {
   edit("binpack", [](Json& ms) { ms["spec"]["replicas"] = 1; });
   EXPECT_TRUE(eventually(
       [&] { return group_names("binpack") == std::set<std::string>{"binpack-3"} && ms_pods("binpack").size() == 1; }));
+}
+
+// Upstream's partition fixture: 5 groups, partition 3, maxUnavailable 5, then an image update; groups 0-2 keep the
+// initial revision.
+class PartitionedModelServing : public ControllerManager {
+ protected:
+  void SetUp() override {
+    ControllerManager::SetUp();
+    Json ms = basic_model_serving("part", 5, Json::array({role("prefill", 1, 0)}));
+    ms["spec"]["rolloutStrategy"]["rollingUpdateConfiguration"] = {{"maxUnavailable", 5}, {"partition", 3}};
+    create(ms);
+    ASSERT_TRUE(wait_ready("part"));
+    initial_ = get("part")["status"]["updateRevision"];
+    edit("part", [](Json& ms) {
+      ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+    });
+    ASSERT_TRUE(eventually([&] { return images() == expected(5); }));
+    ASSERT_TRUE(wait_ready("part"));
+  }
+  // Group ordinal -> (image, revision label) of its running pod.
+  std::map<int, std::pair<std::string, std::string>> images() {
+    std::map<int, std::pair<std::string, std::string>> out;
+    for (const Json& p : ms_pods("part")) {
+      if (!ready(p)) return {};
+      int g = std::stoi(label(p, "modelserving.volcano.sh/group-name").substr(5));
+      out[g] = {p["spec"]["containers"][0]["image"], label(p, "modelserving.volcano.sh/revision")};
+    }
+    return out;
+  }
+  std::map<int, std::pair<std::string, std::string>> expected(int groups) {
+    std::string updated = get("part")["status"].value("updateRevision", "");
+    std::map<int, std::pair<std::string, std::string>> out;
+    for (int g = 0; g < groups; ++g)
+      out[g] =
+          g < 3 ? std::pair(std::string("nginx:1.28.2"), initial_) : std::pair(std::string("nginx:alpine"), updated);
+    return out;
+  }
+  std::string initial_;
+};
+
+TEST_F(PartitionedModelServing, TestModelServingPartitionDeletedGroupHistoricalRevision) {
+  Json status = get("part")["status"];
+  Json victim;
+  for (const Json& p : ms_pods("part")) {
+    if (label(p, "modelserving.volcano.sh/group-name") == "part-1") victim = p;
+  }
+  ASSERT_FALSE(victim.is_null());
+  ASSERT_TRUE(client_->remove(res::pods(), "default", victim["metadata"]["name"].get<std::string>()));
+  ASSERT_TRUE(eventually([&] {
+    for (const Json& p : ms_pods("part")) {
+      if (label(p, "modelserving.volcano.sh/group-name") == "part-1" && ready(p) &&
+          p["metadata"]["uid"] != victim["metadata"]["uid"]) {
+        return true;
+      }
+    }
+    return false;
+  }));
+  EXPECT_EQ(images(), expected(5));
+  Json after = get("part")["status"];
+  EXPECT_EQ(after["currentRevision"], status["currentRevision"]);
+  EXPECT_EQ(after["updateRevision"], status["updateRevision"]);
+}
+
+TEST_F(PartitionedModelServing, TestModelServingPartitionScaleUp) {
+  edit("part", [](Json& ms) { ms["spec"]["replicas"] = 7; });
+  EXPECT_TRUE(eventually([&] { return images() == expected(7); }));
+}
+
+TEST_F(PartitionedModelServing, TestModelServingPartitionScaleDown) {
+  edit("part", [](Json& ms) { ms["spec"]["replicas"] = 3; });
+  EXPECT_TRUE(eventually([&] { return images() == expected(3); }));
+  EXPECT_TRUE(eventually([&] {
+    Json s = get("part")["status"];
+    return s.value("replicas", 0) == 3 && s.value("updatedReplicas", -1) == 0 && s.value("currentReplicas", 0) == 3 &&
+           s.value("availableReplicas", 0) == 3;
+  })) << get("part")["status"].dump();
+}
+
+TEST_F(ControllerManager, TestModelServingRoleRollingUpdatePartition) {
+  Json prefill = role("prefill", 4, 0);
+  prefill["partition"] = 2;
+  prefill["maxUnavailable"] = 4;
+  Json ms = basic_model_serving("role-part", 1, Json::array({prefill}));
+  ms["spec"]["rolloutStrategy"] = {{"type", "RoleRollingUpdate"}};
+  create(ms);
+  ASSERT_TRUE(wait_ready("role-part"));
+  edit("role-part", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+  });
+  EXPECT_TRUE(eventually([&] {
+    auto all = ms_pods("role-part");
+    if (all.size() != 4) return false;
+    for (const Json& p : all) {
+      int r = std::stoi(label(p, "modelserving.volcano.sh/role-id").substr(8));
+      if (!ready(p) || (p["spec"]["containers"][0]["image"] == "nginx:alpine") != (r >= 2)) return false;
+    }
+    return true;
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingRoleRollingUpdateMaxUnavailable) {
+  Json prefill = role("prefill", 4, 0);
+  prefill["maxUnavailable"] = 2;
+  Json ms = basic_model_serving("role-max", 1, Json::array({prefill, role("decode", 1, 0)}));
+  ms["spec"]["rolloutStrategy"] = {{"type", "RoleRollingUpdate"}};
+  create(ms);
+  ASSERT_TRUE(wait_ready("role-max"));
+  std::string decode_uid =
+      pods("modelserving.volcano.sh/name=role-max,modelserving.volcano.sh/role=decode").at(0)["metadata"]["uid"];
+  edit("role-max", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:nonexistent";
+  });
+  auto counts = [&] {
+    int old_running = 0, bad = 0;
+    for (const Json& p : pods("modelserving.volcano.sh/name=role-max,modelserving.volcano.sh/role=prefill")) {
+      bool is_bad = p["spec"]["containers"][0]["image"] == "nginx:nonexistent";
+      bad += is_bad;
+      old_running += !is_bad && ready(p);
+    }
+    return std::pair(old_running, bad);
+  };
+  ASSERT_TRUE(eventually([&] { return counts() == std::pair(2, 2); }));
+  auto until = std::chrono::steady_clock::now() + 3s;
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(counts(), std::pair(2, 2));
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(pods("modelserving.volcano.sh/name=role-max,modelserving.volcano.sh/role=decode").at(0)["metadata"]["uid"],
+            decode_uid);
+}
+
+TEST_F(ControllerManager, TestModelServingBinPackScaleDownRole) {
+  create(basic_model_serving("binpack-role", 1, Json::array({role("prefill", 4, 0)})));
+  ASSERT_TRUE(wait_ready("binpack-role"));
+  // Ordinal 2 costs most: without the costs ordinal 0 would stay (highest ordinals go first).
+  for (const Json& p : ms_pods("binpack-role")) {
+    int r = std::stoi(label(p, "modelserving.volcano.sh/role-id").substr(8));
+    Json patch = {
+        {"metadata",
+         {{"annotations", {{"controller.kubernetes.io/pod-deletion-cost", std::to_string(r == 2 ? 1000 : r * 100)}}}}}};
+    ASSERT_TRUE(client_->patch(res::pods(), "default", p["metadata"]["name"].get<std::string>(),
+                               kube::PatchType::kMerge, patch));
+  }
+  ASSERT_TRUE(eventually([&] {
+    int with_cost = 0;
+    for (const auto& p : manager_->informers().get(res::pods()).cache().list()) {
+      with_cost +=
+          (*p)["metadata"].value("annotations", Json::object()).contains("controller.kubernetes.io/pod-deletion-cost");
+    }
+    return with_cost == 4;
+  }));
+  edit("binpack-role", [](Json& ms) { ms["spec"]["template"]["roles"][0]["replicas"] = 1; });
+  EXPECT_TRUE(eventually([&] {
+    auto all = ms_pods("binpack-role");
+    return all.size() == 1 && label(all[0], "modelserving.volcano.sh/role-id") == "prefill-2";
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingWithDuplicateHostAliases) {
+  Json r = role("prefill", 1, 0);
+  Json aliases = Json::array({{{"ip", "10.0.0.1"}, {"hostnames", {"a"}}}, {{"ip", "10.0.0.1"}, {"hostnames", {"b"}}}});
+  r["entryTemplate"]["spec"]["hostAliases"] = aliases;
+  create(basic_model_serving("aliases", 1, Json::array({r})));
+  ASSERT_TRUE(wait_ready("aliases"));
+  EXPECT_EQ(ms_pods("aliases").at(0)["spec"]["hostAliases"], aliases);
+}
+
+// Sets the pod-deletion-cost of each pod of `ms` to cost(pod), then waits until the controller's cache shows them.
+#define SET_COSTS(ms, cost_of)                                                                                \
+  do {                                                                                                        \
+    auto all_ = ms_pods(ms);                                                                                  \
+    for (const Json& p : all_) {                                                                              \
+      Json patch_ = {                                                                                         \
+          {"metadata",                                                                                        \
+           {{"annotations", {{"controller.kubernetes.io/pod-deletion-cost", std::to_string(cost_of(p))}}}}}}; \
+      ASSERT_TRUE(client_->patch(res::pods(), "default", p["metadata"]["name"].get<std::string>(),            \
+                                 kube::PatchType::kMerge, patch_));                                           \
+    }                                                                                                         \
+    ASSERT_TRUE(eventually([&] {                                                                              \
+      size_t with_cost = 0;                                                                                   \
+      for (const auto& p : manager_->informers().get(res::pods()).cache().list()) {                           \
+        with_cost += (*p)["metadata"]                                                                         \
+                         .value("annotations", Json::object())                                                \
+                         .contains("controller.kubernetes.io/pod-deletion-cost");                             \
+      }                                                                                                       \
+      return with_cost >= all_.size();                                                                        \
+    }));                                                                                                      \
+  } while (0)
+
+TEST_F(ControllerManager, TestModelServingRolePartitionScaleUp) {
+  Json prefill = role("prefill", 3, 0);
+  prefill["partition"] = 1;
+  Json ms = basic_model_serving("rps-up", 1, Json::array({prefill}));
+  ms["spec"]["rolloutStrategy"] = {{"type", "RoleRollingUpdate"}};
+  create(ms);
+  ASSERT_TRUE(wait_ready("rps-up"));
+  std::string initial = get("rps-up")["status"]["updateRevision"];
+  edit("rps-up", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+  });
+  auto state = [&] {
+    std::map<std::string, std::pair<std::string, std::string>> out;
+    for (const Json& p : ms_pods("rps-up")) {
+      if (!ready(p)) return decltype(out){};
+      out[label(p, "modelserving.volcano.sh/role-id")] = {p["spec"]["containers"][0]["image"],
+                                                          label(p, "modelserving.volcano.sh/revision")};
+    }
+    return out;
+  };
+  std::string updated;
+  ASSERT_TRUE(eventually([&] {
+    updated = get("rps-up")["status"].value("updateRevision", "");
+    auto s = state();
+    return s.size() == 3 && s["prefill-0"] == std::pair(std::string("nginx:1.28.2"), initial) &&
+           s["prefill-1"] == std::pair(std::string("nginx:alpine"), updated) &&
+           s["prefill-2"] == std::pair(std::string("nginx:alpine"), updated);
+  }));
+  Json first = pods("modelserving.volcano.sh/name=rps-up,modelserving.volcano.sh/role-id=prefill-0").at(0);
+  ASSERT_TRUE(client_->remove(res::pods(), "default", first["metadata"]["name"].get<std::string>()));
+  EXPECT_TRUE(eventually([&] {
+    auto again = pods("modelserving.volcano.sh/name=rps-up,modelserving.volcano.sh/role-id=prefill-0");
+    auto s = state();
+    return again.size() == 1 && again[0]["metadata"]["uid"] != first["metadata"]["uid"] && s.size() == 3 &&
+           s["prefill-0"] == std::pair(std::string("nginx:1.28.2"), initial) && s["prefill-1"].second == updated &&
+           s["prefill-2"].second == updated;
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingRolePartitionScaleDown) {
+  Json prefill = role("prefill", 5, 0);
+  prefill["partition"] = 3;
+  prefill["maxUnavailable"] = 2;  // within the 3 replicas it scales to (the webhook refuses more)
+  Json ms = basic_model_serving("rps-down", 1, Json::array({prefill}));
+  ms["spec"]["rolloutStrategy"] = {{"type", "RoleRollingUpdate"}};
+  create(ms);
+  ASSERT_TRUE(wait_ready("rps-down"));
+  std::string initial = get("rps-down")["status"]["updateRevision"];
+  edit("rps-down", [](Json& ms) {
+    ms["spec"]["template"]["roles"][0]["entryTemplate"]["spec"]["containers"][0]["image"] = "nginx:alpine";
+  });
+  ASSERT_TRUE(eventually([&] {
+    int updated = 0;
+    for (const Json& p : ms_pods("rps-down"))
+      updated += ready(p) && p["spec"]["containers"][0]["image"] == "nginx:alpine";
+    return updated == 2 && ms_pods("rps-down").size() == 5;
+  }));
+  // Cheapest first would take the protected ordinals 0-2; the partition keeps them.
+  auto cost = [](const Json& p) {
+    int r = std::stoi(label(p, "modelserving.volcano.sh/role-id").substr(8));
+    return r < 3 ? 0 : 1000;
+  };
+  SET_COSTS("rps-down", cost);
+  edit("rps-down", [](Json& ms) { ms["spec"]["template"]["roles"][0]["replicas"] = 3; });
+  EXPECT_TRUE(eventually([&] {
+    auto all = ms_pods("rps-down");
+    std::set<std::string> ids;
+    for (const Json& p : all) {
+      if (label(p, "modelserving.volcano.sh/revision") != initial) return false;
+      ids.insert(label(p, "modelserving.volcano.sh/role-id"));
+    }
+    return ids == std::set<std::string>{"prefill-0", "prefill-1", "prefill-2"} && all.size() == 3;
+  }));
+}
+
+TEST_F(ControllerManager, TestModelServingBinPackScaleDownCombined) {
+  create(basic_model_serving("combined", 2, Json::array({role("prefill", 2, 0), role("decode", 1, 0)})));
+  ASSERT_TRUE(wait_ready("combined"));
+  auto cost = [](const Json& p) {
+    int g = std::stoi(label(p, "modelserving.volcano.sh/group-name").substr(9));
+    std::string id = label(p, "modelserving.volcano.sh/role-id");
+    return g * 100 + std::stoi(id.substr(id.rfind('-') + 1)) * 10;
+  };
+  SET_COSTS("combined", cost);
+  edit("combined", [](Json& ms) {
+    ms["spec"]["replicas"] = 1;
+    ms["spec"]["template"]["roles"][0]["replicas"] = 1;
+  });
+  EXPECT_TRUE(eventually([&] {
+    auto all = ms_pods("combined");
+    std::set<std::string> names;
+    for (const Json& p : all) names.insert(p["metadata"]["name"].get<std::string>());
+    return names == std::set<std::string>{"combined-1-prefill-1-0", "combined-1-decode-0-0"};
+  }));
+}
+
+// Four groups behind a readiness gate, three let through: scaling to three removes the unready one.
+TEST_F(ControllerManager, TestModelServingStatusAwarePriorityScaleDownServingGroup) {
+  Json r = role("prefill", 1, 0);
+  r["entryTemplate"]["spec"]["readinessGates"] = Json::array({{{"conditionType", "kthena.e2e/test-ready"}}});
+  create(basic_model_serving("status-aware", 4, Json::array({r})));
+  ASSERT_TRUE(eventually([&] { return ms_pods("status-aware").size() == 4; }));
+  // Opens the gate of every pod but group 1's where it is not open yet (the stand-in kubelet writes the same status,
+  // so a write of ours can lose a race and is made again).
+  auto open_gates = [&] {
+    for (const Json& p : ms_pods("status-aware")) {
+      if (label(p, "modelserving.volcano.sh/group-name") == "status-aware-1" || !p.contains("status")) continue;
+      bool open = false;
+      for (const Json& c : p["status"].value("conditions", Json::array()))
+        open |= c.value("type", "") == "kthena.e2e/test-ready";
+      if (open) continue;
+      Json updated = p;
+      updated["status"]["conditions"].push_back({{"type", "kthena.e2e/test-ready"}, {"status", "True"}});
+      (void)client_->update_status(res::pods(), updated);
+    }
+    return get("status-aware")["status"].value("availableReplicas", 0) == 3;
+  };
+  ASSERT_TRUE(eventually(open_gates));
+  edit("status-aware", [](Json& ms) { ms["spec"]["replicas"] = 3; });
+  std::set<std::string> groups;
+  EXPECT_TRUE(eventually([&] {
+    groups.clear();
+    for (const Json& p : ms_pods("status-aware")) groups.insert(label(p, "modelserving.volcano.sh/group-name"));
+    return groups == std::set<std::string>{"status-aware-0", "status-aware-2", "status-aware-3"};
+  })) << fmt::format("{}", fmt::join(groups, " "));
 }
 
 // Converged means quiet: no reconcile writes anything once every group is ready.
