@@ -869,6 +869,45 @@ TEST_F(ControllerManager, TestModelServingStatusAwarePriorityScaleDownServingGro
   })) << fmt::format("{}", fmt::join(groups, " "));
 }
 
+// The same at role level: four role instances behind a readiness gate, three let through (three RoleRunning
+// events); scaling the role to three removes the unready instance.
+TEST_F(ControllerManager, TestModelServingStatusAwarePriorityScaleDownRole) {
+  Json r = role("prefill", 4, 0);
+  r["entryTemplate"]["spec"]["readinessGates"] = Json::array({{{"conditionType", "kthena.e2e/test-ready"}}});
+  create(basic_model_serving("sa-role", 1, Json::array({r})));
+  ASSERT_TRUE(eventually([&] { return ms_pods("sa-role").size() == 4; }));
+  auto running_events = [&] {
+    int n = 0;
+    auto list = client_->list(res::events(), "default");
+    if (!list) return 0;
+    for (const Json& e : (*list)["items"]) {
+      n += e["involvedObject"].value("name", "") == "sa-role" && e.value("reason", "") == "RoleRunning";
+    }
+    return n;
+  };
+  auto open_gates = [&] {
+    for (const Json& p : ms_pods("sa-role")) {
+      if (label(p, "modelserving.volcano.sh/role-id") == "prefill-1" || !p.contains("status")) continue;
+      bool open = false;
+      for (const Json& c : p["status"].value("conditions", Json::array()))
+        open |= c.value("type", "") == "kthena.e2e/test-ready";
+      if (open) continue;
+      Json updated = p;
+      updated["status"]["conditions"].push_back({{"type", "kthena.e2e/test-ready"}, {"status", "True"}});
+      (void)client_->update_status(res::pods(), updated);
+    }
+    return running_events() >= 3;
+  };
+  ASSERT_TRUE(eventually(open_gates));
+  edit("sa-role", [](Json& ms) { ms["spec"]["template"]["roles"][0]["replicas"] = 3; });
+  std::set<std::string> ids;
+  EXPECT_TRUE(eventually([&] {
+    ids.clear();
+    for (const Json& p : ms_pods("sa-role")) ids.insert(label(p, "modelserving.volcano.sh/role-id"));
+    return ids == std::set<std::string>{"prefill-0", "prefill-2", "prefill-3"};
+  })) << fmt::format("{}", fmt::join(ids, " "));
+}
+
 // Converged means quiet: no reconcile writes anything once every group is ready.
 TEST_F(ControllerManager, AConvergedModelServingCostsNoWrites) {
   create(basic_model_serving("quiet", 2, Json::array({role("prefill", 1, 1)})));
