@@ -4,6 +4,7 @@
 // can be compared line by line; what they assert is upstream's, plus the exact objects of spec §3.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -227,6 +228,54 @@ class ControllerManager : public ::testing::Test {
     return out;
   }
 
+  // Sets the pod-deletion-cost of each pod of `ms` to cost(pod), then waits until the controller's cache shows them:
+  // it decides from its cache, and a user would scale seconds later.
+  bool set_deletion_costs(const std::string& ms, const std::function<int(const Json&)>& cost) {
+    constexpr const char* kCost = "controller.kubernetes.io/pod-deletion-cost";
+    auto all = ms_pods(ms);
+    for (const Json& p : all) {
+      Json patch = {{"metadata", {{"annotations", {{kCost, std::to_string(cost(p))}}}}}};
+      if (!client_->patch(res::pods(), "default", p["metadata"]["name"].get<std::string>(), kube::PatchType::kMerge,
+                          patch)) {
+        return false;
+      }
+    }
+    return eventually([&] {
+      size_t with_cost = 0;
+      for (const auto& p : manager_->informers().get(res::pods()).cache().list()) {
+        with_cost += label(*p, "modelserving.volcano.sh/name") == ms &&
+                     (*p)["metadata"].value("annotations", Json::object()).contains(kCost);
+      }
+      return with_cost == all.size();
+    });
+  }
+  // Opens the readiness gate kthena.e2e/test-ready of every pod of `ms` whose label `key` is not `closed`, where it
+  // is not open yet (the stand-in kubelet writes the same status, so a write of ours can lose a race: call again).
+  void open_gates(const std::string& ms, const std::string& key, const std::string& closed) {
+    for (const Json& p : ms_pods(ms)) {
+      if (label(p, key) == closed || !p.contains("status")) continue;
+      bool open = false;
+      for (const Json& c : p["status"].value("conditions", Json::array())) {
+        open |= c.value("type", "") == "kthena.e2e/test-ready";
+      }
+      if (open) continue;
+      Json updated = p;
+      updated["status"]["conditions"].push_back({{"type", "kthena.e2e/test-ready"}, {"status", "True"}});
+      (void)client_->update_status(res::pods(), updated);
+    }
+  }
+  // The Events recorded on ModelServing `ms` with `reason`.
+  int count_events(const std::string& ms, const std::string& reason) {
+    int n = 0;
+    auto list = client_->list(res::events(), "default");
+    if (!list) return 0;
+    for (const Json& e : (*list)["items"]) {
+      n += e["involvedObject"].value("name", "") == ms && e["involvedObject"].value("kind", "") == "ModelServing" &&
+           e.value("reason", "") == reason;
+    }
+    return n;
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<apiserver::ApiServer> server_;
   std::shared_ptr<kube::KubeClient> client_;
@@ -434,22 +483,8 @@ TEST_F(ControllerManager, TestModelServingRollingUpdateMaxUnavailableWithBadImag
 TEST_F(ControllerManager, TestModelServingRoleStatusEvents) {
   create(basic_model_serving("events", 1, Json::array({role("prefill", 1, 0)})));
   ASSERT_TRUE(wait_ready("events"));
-  auto reasons = [&] {
-    std::set<std::string> out;
-    auto list = client_->list(res::events(), "default");
-    if (!list) return out;
-    for (const Json& e : (*list)["items"]) {
-      if (e["involvedObject"].value("name", "") == "events" &&
-          e["involvedObject"].value("kind", "") == "ModelServing") {
-        out.insert(e.value("reason", ""));
-      }
-    }
-    return out;
-  };
-  EXPECT_TRUE(eventually([&] {
-    auto r = reasons();
-    return r.count("RoleCreating") && r.count("RoleRunning");
-  }));
+  EXPECT_TRUE(eventually(
+      [&] { return count_events("events", "RoleCreating") > 0 && count_events("events", "RoleRunning") > 0; }));
 }
 
 TEST_F(ControllerManager, TestModelServingPartitionBoundaryProtection) {
@@ -533,22 +568,8 @@ TEST_F(ControllerManager, TestModelServingRoleBasedRollingUpdate) {
 TEST_F(ControllerManager, TestModelServingBinPackScaleDownServingGroup) {
   create(basic_model_serving("binpack", 4, Json::array({role("prefill", 1, 0)})));
   ASSERT_TRUE(wait_ready("binpack"));
-  for (const Json& p : ms_pods("binpack")) {
-    int g = std::stoi(label(p, "modelserving.volcano.sh/group-name").substr(8));
-    Json patch = {
-        {"metadata", {{"annotations", {{"controller.kubernetes.io/pod-deletion-cost", std::to_string(g * 100)}}}}}};
-    ASSERT_TRUE(client_->patch(res::pods(), "default", p["metadata"]["name"].get<std::string>(),
-                               kube::PatchType::kMerge, patch));
-  }
-  // The controller decides from its cache: scale once it shows every cost, as a user would scale seconds later.
-  ASSERT_TRUE(eventually([&] {
-    auto cached = manager_->informers().get(res::pods()).cache().list();
-    int with_cost = 0;
-    for (const auto& p : cached) {
-      with_cost +=
-          (*p)["metadata"].value("annotations", Json::object()).contains("controller.kubernetes.io/pod-deletion-cost");
-    }
-    return with_cost == 4;
+  ASSERT_TRUE(set_deletion_costs("binpack", [](const Json& p) {
+    return std::stoi(label(p, "modelserving.volcano.sh/group-name").substr(8)) * 100;
   }));
   edit("binpack", [](Json& ms) { ms["spec"]["replicas"] = 1; });
   EXPECT_TRUE(eventually(
@@ -688,21 +709,9 @@ TEST_F(ControllerManager, TestModelServingBinPackScaleDownRole) {
   create(basic_model_serving("binpack-role", 1, Json::array({role("prefill", 4, 0)})));
   ASSERT_TRUE(wait_ready("binpack-role"));
   // Ordinal 2 costs most: without the costs ordinal 0 would stay (highest ordinals go first).
-  for (const Json& p : ms_pods("binpack-role")) {
+  ASSERT_TRUE(set_deletion_costs("binpack-role", [](const Json& p) {
     int r = std::stoi(label(p, "modelserving.volcano.sh/role-id").substr(8));
-    Json patch = {
-        {"metadata",
-         {{"annotations", {{"controller.kubernetes.io/pod-deletion-cost", std::to_string(r == 2 ? 1000 : r * 100)}}}}}};
-    ASSERT_TRUE(client_->patch(res::pods(), "default", p["metadata"]["name"].get<std::string>(),
-                               kube::PatchType::kMerge, patch));
-  }
-  ASSERT_TRUE(eventually([&] {
-    int with_cost = 0;
-    for (const auto& p : manager_->informers().get(res::pods()).cache().list()) {
-      with_cost +=
-          (*p)["metadata"].value("annotations", Json::object()).contains("controller.kubernetes.io/pod-deletion-cost");
-    }
-    return with_cost == 4;
+    return r == 2 ? 1000 : r * 100;
   }));
   edit("binpack-role", [](Json& ms) { ms["spec"]["template"]["roles"][0]["replicas"] = 1; });
   EXPECT_TRUE(eventually([&] {
@@ -719,28 +728,6 @@ TEST_F(ControllerManager, TestModelServingWithDuplicateHostAliases) {
   ASSERT_TRUE(wait_ready("aliases"));
   EXPECT_EQ(ms_pods("aliases").at(0)["spec"]["hostAliases"], aliases);
 }
-
-// Sets the pod-deletion-cost of each pod of `ms` to cost(pod), then waits until the controller's cache shows them.
-#define SET_COSTS(ms, cost_of)                                                                                \
-  do {                                                                                                        \
-    auto all_ = ms_pods(ms);                                                                                  \
-    for (const Json& p : all_) {                                                                              \
-      Json patch_ = {                                                                                         \
-          {"metadata",                                                                                        \
-           {{"annotations", {{"controller.kubernetes.io/pod-deletion-cost", std::to_string(cost_of(p))}}}}}}; \
-      ASSERT_TRUE(client_->patch(res::pods(), "default", p["metadata"]["name"].get<std::string>(),            \
-                                 kube::PatchType::kMerge, patch_));                                           \
-    }                                                                                                         \
-    ASSERT_TRUE(eventually([&] {                                                                              \
-      size_t with_cost = 0;                                                                                   \
-      for (const auto& p : manager_->informers().get(res::pods()).cache().list()) {                           \
-        with_cost += (*p)["metadata"]                                                                         \
-                         .value("annotations", Json::object())                                                \
-                         .contains("controller.kubernetes.io/pod-deletion-cost");                             \
-      }                                                                                                       \
-      return with_cost >= all_.size();                                                                        \
-    }));                                                                                                      \
-  } while (0)
 
 TEST_F(ControllerManager, TestModelServingRolePartitionScaleUp) {
   Json prefill = role("prefill", 3, 0);
@@ -804,7 +791,7 @@ TEST_F(ControllerManager, TestModelServingRolePartitionScaleDown) {
     int r = std::stoi(label(p, "modelserving.volcano.sh/role-id").substr(8));
     return r < 3 ? 0 : 1000;
   };
-  SET_COSTS("rps-down", cost);
+  ASSERT_TRUE(set_deletion_costs("rps-down", cost));
   edit("rps-down", [](Json& ms) { ms["spec"]["template"]["roles"][0]["replicas"] = 3; });
   EXPECT_TRUE(eventually([&] {
     auto all = ms_pods("rps-down");
@@ -825,7 +812,7 @@ TEST_F(ControllerManager, TestModelServingBinPackScaleDownCombined) {
     std::string id = label(p, "modelserving.volcano.sh/role-id");
     return g * 100 + std::stoi(id.substr(id.rfind('-') + 1)) * 10;
   };
-  SET_COSTS("combined", cost);
+  ASSERT_TRUE(set_deletion_costs("combined", cost));
   edit("combined", [](Json& ms) {
     ms["spec"]["replicas"] = 1;
     ms["spec"]["template"]["roles"][0]["replicas"] = 1;
@@ -844,22 +831,10 @@ TEST_F(ControllerManager, TestModelServingStatusAwarePriorityScaleDownServingGro
   r["entryTemplate"]["spec"]["readinessGates"] = Json::array({{{"conditionType", "kthena.e2e/test-ready"}}});
   create(basic_model_serving("status-aware", 4, Json::array({r})));
   ASSERT_TRUE(eventually([&] { return ms_pods("status-aware").size() == 4; }));
-  // Opens the gate of every pod but group 1's where it is not open yet (the stand-in kubelet writes the same status,
-  // so a write of ours can lose a race and is made again).
-  auto open_gates = [&] {
-    for (const Json& p : ms_pods("status-aware")) {
-      if (label(p, "modelserving.volcano.sh/group-name") == "status-aware-1" || !p.contains("status")) continue;
-      bool open = false;
-      for (const Json& c : p["status"].value("conditions", Json::array()))
-        open |= c.value("type", "") == "kthena.e2e/test-ready";
-      if (open) continue;
-      Json updated = p;
-      updated["status"]["conditions"].push_back({{"type", "kthena.e2e/test-ready"}, {"status", "True"}});
-      (void)client_->update_status(res::pods(), updated);
-    }
+  ASSERT_TRUE(eventually([&] {
+    open_gates("status-aware", "modelserving.volcano.sh/group-name", "status-aware-1");
     return get("status-aware")["status"].value("availableReplicas", 0) == 3;
-  };
-  ASSERT_TRUE(eventually(open_gates));
+  }));
   edit("status-aware", [](Json& ms) { ms["spec"]["replicas"] = 3; });
   std::set<std::string> groups;
   EXPECT_TRUE(eventually([&] {
@@ -876,29 +851,10 @@ TEST_F(ControllerManager, TestModelServingStatusAwarePriorityScaleDownRole) {
   r["entryTemplate"]["spec"]["readinessGates"] = Json::array({{{"conditionType", "kthena.e2e/test-ready"}}});
   create(basic_model_serving("sa-role", 1, Json::array({r})));
   ASSERT_TRUE(eventually([&] { return ms_pods("sa-role").size() == 4; }));
-  auto running_events = [&] {
-    int n = 0;
-    auto list = client_->list(res::events(), "default");
-    if (!list) return 0;
-    for (const Json& e : (*list)["items"]) {
-      n += e["involvedObject"].value("name", "") == "sa-role" && e.value("reason", "") == "RoleRunning";
-    }
-    return n;
-  };
-  auto open_gates = [&] {
-    for (const Json& p : ms_pods("sa-role")) {
-      if (label(p, "modelserving.volcano.sh/role-id") == "prefill-1" || !p.contains("status")) continue;
-      bool open = false;
-      for (const Json& c : p["status"].value("conditions", Json::array()))
-        open |= c.value("type", "") == "kthena.e2e/test-ready";
-      if (open) continue;
-      Json updated = p;
-      updated["status"]["conditions"].push_back({{"type", "kthena.e2e/test-ready"}, {"status", "True"}});
-      (void)client_->update_status(res::pods(), updated);
-    }
-    return running_events() >= 3;
-  };
-  ASSERT_TRUE(eventually(open_gates));
+  ASSERT_TRUE(eventually([&] {
+    open_gates("sa-role", "modelserving.volcano.sh/role-id", "prefill-1");
+    return count_events("sa-role", "RoleRunning") >= 3;
+  }));
   edit("sa-role", [](Json& ms) { ms["spec"]["template"]["roles"][0]["replicas"] = 3; });
   std::set<std::string> ids;
   EXPECT_TRUE(eventually([&] {

@@ -1,5 +1,6 @@
 #include "controllers/modelserving/observed_state.h"
 
+#include "controllers/modelserving/json_fields.h"
 #include "controllers/modelserving/naming.h"
 
 namespace kthena::controllers::modelserving {
@@ -8,11 +9,7 @@ namespace {
 constexpr auto kExpectationTimeout = std::chrono::seconds(30);
 
 std::string label(const Json& object, std::string_view key) {
-  const Json& meta = object.at("metadata");
-  auto labels = meta.find("labels");
-  if (labels == meta.end() || !labels->is_object()) return {};
-  auto it = labels->find(key);
-  return it != labels->end() && it->is_string() ? it->get<std::string>() : std::string();
+  return str(member(member(object, "metadata"), "labels"), key);
 }
 
 bool owned_by(const Json& object, const std::string& uid) {
