@@ -9,11 +9,13 @@ declare -A allowed=(
   [http]="common http"
   [kube]="common api http kube"
   [apiserver]="common api http kube apiserver"
+  [downloader]="common api downloader"
+  [runtime]="common api http downloader runtime"
   [controllers]="common api kube controllers"
   [node]="common api kube http node"
   [router]="common api http kube router"
   [sim]="common http sim"
-  [cli]="common api http kube apiserver controllers node router sim cli"
+  [cli]="common api http kube apiserver controllers downloader node router runtime sim cli"
 )
 status=0
 for dir in "$src"/*/; do
