@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "controllers/modelserving/lws_bridge.h"
 #include "controllers/modelserving/reconciler.h"
 
 namespace kthena::controllers {
@@ -16,11 +17,17 @@ std::string default_identity() {
   return fmt::format("{}_{}", host, getpid());
 }
 
+// Whether discovery lists `resource` in its group version.
+bool serves(kube::KubeClient& client, const kube::Resource& resource) {
+  auto answer = client.request("GET", "/apis/" + resource.api_version());
+  return answer && answer->status == 200 &&
+         answer->body.find("\"" + resource.plural + "\"") != std::string::npos;
+}
+
 // Whether the server serves Volcano's PodGroups (the embedded API server does; a cluster does once Volcano is
 // installed). Without them, ModelServings run without gang scheduling, as upstream's.
 bool serves_pod_groups(kube::KubeClient& client) {
-  auto answer = client.request("GET", "/apis/scheduling.volcano.sh/v1beta1");
-  return answer && answer->status == 200 && answer->body.find("\"podgroups\"") != std::string::npos;
+  return serves(client, kube::resources::pod_groups());
 }
 
 }  // namespace
@@ -39,12 +46,22 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::create(std::shared
   ms_options.pod_groups = serves_pod_groups(*m->client_);
   if (!ms_options.pod_groups)
     spdlog::warn("controller-manager: the server has no Volcano PodGroups: no gang scheduling");
-  m->modelserving_ = std::make_unique<modelserving::ModelServingReconciler>(*m->informers_, *m->events_, ms_options);
   kube::ControllerOptions controller_options;
   controller_options.workers = std::max(1, m->options_.workers);
-  auto controller = std::make_unique<kube::Controller>("modelserving", *m->modelserving_, controller_options);
-  m->modelserving_->watch(*controller);
-  m->controllers_.push_back(std::move(controller));
+  auto add = [&](std::string name, auto reconciler, kube::Resource primary) {
+    auto controller = std::make_unique<kube::Controller>(std::move(name), *reconciler, controller_options);
+    reconciler->watch(*controller);
+    m->controllers_.push_back({std::move(reconciler), std::move(controller), std::move(primary)});
+  };
+  add("modelserving",
+      std::make_unique<modelserving::ModelServingReconciler>(*m->informers_, *m->events_, ms_options),
+      kube::resources::model_servings());
+  // The LeaderWorkerSet bridge, where LeaderWorkerSets exist (the embedded API server serves them; a cluster once
+  // the LWS project is installed), as upstream.
+  if (serves(*m->client_, modelserving::leader_worker_sets())) {
+    add("leaderworkerset", std::make_unique<modelserving::LwsBridge>(*m->informers_, *m->events_),
+        modelserving::leader_worker_sets());
+  }
   return m;
 }
 
@@ -85,10 +102,12 @@ void ControllerManager::run_controllers() {
     spdlog::info("controller-manager: waiting for the caches to fill");
   }
   if (stopped_.load()) return;
-  for (auto& c : controllers_) c->start();
+  for (auto& c : controllers_) c.controller->start();
   // Every existing object once, as upstream's startup sync: the informers' initial adds came before the workers.
-  for (const kube::ObjectPtr& ms : informers_->get(kube::resources::model_servings()).cache().list()) {
-    controllers_.front()->enqueue(kube::ObjectCache::key_of(*ms));
+  for (auto& c : controllers_) {
+    for (const kube::ObjectPtr& object : informers_->get(c.primary).cache().list()) {
+      c.controller->enqueue(kube::ObjectCache::key_of(*object));
+    }
   }
   spdlog::info("controller-manager: controllers running");
 }
@@ -98,7 +117,7 @@ void ControllerManager::stop() {
   // Informers first: their handlers enqueue into the controllers.
   if (starter_.joinable()) starter_.join();
   if (informers_) informers_->stop();
-  for (auto& c : controllers_) c->stop();
+  for (auto& c : controllers_) c.controller->stop();
   if (elector_) elector_->stop();
 }
 
@@ -108,7 +127,7 @@ bool ControllerManager::healthy() const {
 
 std::string ControllerManager::metrics_text() const {
   std::vector<const kube::Controller*> list;
-  for (const auto& c : controllers_) list.push_back(c.get());
+  for (const auto& c : controllers_) list.push_back(c.controller.get());
   kube::KubeClient::RequestCounts n = client_->request_counts();
   std::string out = kube::controller_metrics_text(list);
   out += "# HELP rest_client_requests_total Requests sent to the API server by method (watches not counted).\n";

@@ -19,10 +19,6 @@
 
 namespace kthena::controllers {
 
-namespace modelserving {
-class ModelServingReconciler;
-}
-
 struct ManagerOptions {
   int workers = 5;
   bool leader_elect = false;
@@ -63,8 +59,13 @@ class ControllerManager {
   const ManagerOptions options_;
   std::unique_ptr<kube::SharedInformers> informers_;
   std::unique_ptr<kube::EventRecorder> events_;
-  std::unique_ptr<modelserving::ModelServingReconciler> modelserving_;
-  std::vector<std::unique_ptr<kube::Controller>> controllers_;
+  // A controller, its reconciler and the kind it reconciles (every object of it is enqueued once at start).
+  struct Running {
+    std::unique_ptr<kube::Reconciler> reconciler;
+    std::unique_ptr<kube::Controller> controller;
+    kube::Resource primary;
+  };
+  std::vector<Running> controllers_;
   std::unique_ptr<kube::LeaderElector> elector_;
   std::jthread starter_;  // fills the caches and starts the controllers off the elector's callback thread
   std::atomic<bool> running_{false};

@@ -50,6 +50,23 @@ kubectl get podgroup sample-0 >/dev/null || fail "no PodGroup"
 kubectl get controllerrevisions -l modelserving.volcano.sh/name=sample --no-headers | grep -q . || fail "no ControllerRevision"
 kubectl describe modelserving sample | grep -q RoleCreating || fail "no RoleCreating event: $(kubectl describe modelserving sample)"
 
+# What kubectl shows of the controller's work: the printer columns, then (pods marked ready as a kubelet would)
+# waiting on the status and the condition, and the RoleRunning Events in describe.
+kubectl get modelserving sample >"$dir/get.txt"
+head -1 "$dir/get.txt" | grep -Eq '^NAME +REPLICAS +AVAILABLE +UPDATED +AGE$' || fail "columns: $(cat "$dir/get.txt")"
+sed -n 2p "$dir/get.txt" | grep -Eq '^sample +1 +0 +1 ' || fail "before ready: $(cat "$dir/get.txt")"
+ready='{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}'
+for pod in $(kubectl get pods -l modelserving.volcano.sh/name=sample -o name); do
+  kubectl patch "$pod" --subresource=status --type=merge -p "$ready" >/dev/null
+done
+kubectl wait --for=jsonpath='{.status.availableReplicas}'=1 modelserving/sample --timeout=30s >/dev/null ||
+  fail "availableReplicas never 1: $(kubectl get modelserving sample -o yaml)"
+kubectl wait --for=condition=Available modelserving/sample --timeout=30s >/dev/null || fail "never Available"
+kubectl get modelserving sample | sed -n 2p | grep -Eq '^sample +1 +1 +1 ' || fail "after ready: $(kubectl get modelserving sample)"
+kubectl describe modelserving sample >"$dir/describe.txt"
+grep -Eq 'Normal +RoleRunning .*Role prefill/prefill-0 in ServingGroup sample-0 is now Running' "$dir/describe.txt" ||
+  fail "no RoleRunning event: $(cat "$dir/describe.txt")"
+
 kubectl scale modelserving sample --replicas=2 >/dev/null
 wait_for 30 has_pods 16 || fail "after scale 2: $(pod_count) pods"
 curl -sf "127.0.0.1:$port/healthz" >/dev/null || fail "/healthz"

@@ -12,10 +12,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
 #include "apiserver/api_model.h"
 #include "apiserver/api_server.h"
 #include "controllers/manager.h"
+#include "controllers/modelserving/lws_bridge.h"
 #include "controllers/modelserving/revisions.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
@@ -862,6 +864,93 @@ TEST_F(ControllerManager, TestModelServingStatusAwarePriorityScaleDownRole) {
     for (const Json& p : ms_pods("sa-role")) ids.insert(label(p, "modelserving.volcano.sh/role-id"));
     return ids == std::set<std::string>{"prefill-0", "prefill-2", "prefill-3"};
   })) << fmt::format("{}", fmt::join(ids, " "));
+}
+
+// The LeaderWorkerSet bridge (spec §3.14): an LWS becomes a ModelServing of its name that it owns, whose pods carry
+// LWS's labels; its status comes back onto the LWS; deleting the LWS takes everything with it.
+TEST_F(ControllerManager, TestLWSAPIBasic) {
+  const kube::Resource lws_resource = controllers::modelserving::leader_worker_sets();
+  Json container = {{"name", "nginx"}, {"image", "nginx:1.28.2"}, {"ports", Json::array({{{"containerPort", 80}}})}};
+  Json lws = {{"apiVersion", "leaderworkerset.x-k8s.io/v1"},
+              {"kind", "LeaderWorkerSet"},
+              {"metadata", {{"name", "test-lws-basic"}, {"namespace", "default"}}},
+              {"spec",
+               {{"replicas", 1},
+                {"leaderWorkerTemplate",
+                 {{"size", 2}, {"workerTemplate", {{"spec", {{"containers", Json::array({container})}}}}}}}}}};
+  auto created = client_->create(lws_resource, "default", lws);
+  ASSERT_TRUE(created) << created.error().to_string();
+  ASSERT_TRUE(wait_ready("test-lws-basic"));
+
+  Json ms = get("test-lws-basic");
+  ASSERT_EQ(ms["metadata"]["ownerReferences"].size(), 1u);
+  const Json& owner = ms["metadata"]["ownerReferences"][0];
+  EXPECT_EQ(owner["kind"], "LeaderWorkerSet");
+  EXPECT_EQ(owner["uid"], (*created)["metadata"]["uid"]);
+  EXPECT_EQ(owner["controller"], true);
+  EXPECT_EQ(owner["blockOwnerDeletion"], true);
+
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  std::string group_key_input = "test-lws-basic-0";
+  SHA1(reinterpret_cast<const unsigned char*>(group_key_input.data()), group_key_input.size(), digest);
+  std::string group_key;
+  for (unsigned char byte : digest) group_key += fmt::format("{:02x}", byte);
+  auto all = ms_pods("test-lws-basic");
+  ASSERT_EQ(all.size(), 2u);
+  std::set<std::string> worker_indexes;
+  for (const Json& p : all) {
+    EXPECT_TRUE(ready(p)) << p["metadata"]["name"];
+    EXPECT_EQ(label(p, "leaderworkerset.sigs.k8s.io/name"), "test-lws-basic");
+    EXPECT_EQ(label(p, "leaderworkerset.sigs.k8s.io/group-index"), "0");
+    EXPECT_EQ(label(p, "leaderworkerset.sigs.k8s.io/group-key"), group_key);
+    worker_indexes.insert(label(p, "leaderworkerset.sigs.k8s.io/worker-index"));
+  }
+  EXPECT_EQ(worker_indexes, (std::set<std::string>{"0", "1"}));
+
+  // The ModelServing's status on the LWS.
+  EXPECT_TRUE(eventually([&] {
+    auto got = client_->get(lws_resource, "default", "test-lws-basic");
+    return got && (*got)["status"].value("replicas", -1) == 1 && (*got)["status"].value("readyReplicas", -1) == 1;
+  }));
+  // An edit of the LWS reaches the ModelServing: size 3 is two workers.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    auto got = client_->get(lws_resource, "default", "test-lws-basic");
+    ASSERT_TRUE(got);
+    (*got)["spec"]["leaderWorkerTemplate"]["size"] = 3;
+    if (client_->update(lws_resource, *got)) break;
+  }
+  EXPECT_TRUE(eventually([&] { return ms_pods("test-lws-basic").size() == 3u; }));
+
+  ASSERT_TRUE(client_->remove(lws_resource, "default", "test-lws-basic"));
+  EXPECT_TRUE(eventually([&] { return get("test-lws-basic").is_null() && ms_pods("test-lws-basic").empty(); }));
+}
+
+// A ModelServing of the LWS's name that the LWS does not own is not taken over.
+TEST_F(ControllerManager, LWSLeavesAModelServingItDoesNotOwnAlone) {
+  const kube::Resource lws_resource = controllers::modelserving::leader_worker_sets();
+  create(basic_model_serving("taken", 1, Json::array({role("prefill", 1, 0)})));
+  ASSERT_TRUE(wait_ready("taken"));
+  Json before = get("taken");
+  Json lws = {{"apiVersion", "leaderworkerset.x-k8s.io/v1"},
+              {"kind", "LeaderWorkerSet"},
+              {"metadata", {{"name", "taken"}, {"namespace", "default"}}},
+              {"spec",
+               {{"leaderWorkerTemplate",
+                 {{"workerTemplate",
+                   {{"spec", {{"containers", Json::array({{{"name", "c"}, {"image", "nginx:alpine"}}})}}}}}}}}}};
+  ASSERT_TRUE(client_->create(lws_resource, "default", lws));
+  EXPECT_TRUE(eventually([&] {
+    auto list = client_->list(res::events(), "default");
+    if (!list) return false;
+    for (const Json& e : (*list)["items"]) {
+      if (e.value("reason", "") == "ModelServingNameTaken" && e["involvedObject"].value("name", "") == "taken") {
+        return true;
+      }
+    }
+    return false;
+  }));
+  EXPECT_EQ(get("taken")["spec"], before["spec"]);
+  EXPECT_FALSE(get("taken")["metadata"].contains("ownerReferences"));
 }
 
 // Converged means quiet: no reconcile writes anything once every group is ready.

@@ -701,6 +701,22 @@ struct ModelServingReconciler::Pass {
     return {};
   }
 
+  // Upstream's ready handling: every plugin's OnPodReady for each pod of a role instance that has become Running,
+  // before the instance counts as announced. A plugin error is an Event and a retry, as upstream aborts the
+  // handling and waits for the next pod event.
+  bool pods_ready_handled(const GroupState& g, const InstanceState& inst) {
+    if (member(member(ms, "spec"), "plugins").empty()) return true;
+    for (const auto& [index, pod] : inst.pods) {
+      PodContext ctx{&ms, g.name, g.ordinal, inst.role, inst.role_id, index == 0};
+      if (auto ready = run_on_pod_ready(ctx, *pod); !ready) {
+        warn("PluginFailed", fmt::format("pod {}: {}", str(member(*pod, "metadata"), "name"), ready.error().to_string()));
+        retry_in(kRetryShortly);
+        return false;
+      }
+    }
+    return true;
+  }
+
   void announce_running() {
     for (auto& [ordinal, g] : state.groups) {
       for (auto& [role, instances] : g.roles) {
@@ -711,6 +727,11 @@ struct ModelServingReconciler::Pass {
           {
             std::lock_guard lock(r.mutex_);
             announce = running ? r.running_announced_.insert(id).second : (r.running_announced_.erase(id), false);
+          }
+          if (announce && !pods_ready_handled(g, inst)) {
+            std::lock_guard lock(r.mutex_);
+            r.running_announced_.erase(id);  // announced once the plugins accept every pod (the next pass tries again)
+            announce = false;
           }
           if (announce) {
             r.events_.record(
