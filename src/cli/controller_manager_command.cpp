@@ -3,6 +3,7 @@
 // for the lease), serves /metrics and /healthz, and stops on SIGINT or SIGTERM; it exits 1 when it loses the lease
 // it held, as controller-runtime does, so that a supervisor restarts it as a candidate.
 #include <csignal>
+#include <fstream>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -25,6 +26,11 @@ int run_controller_manager(const std::string& kubeconfig, controllers::ManagerOp
   sigaddset(&signals, SIGUSR1);  // leadership lost (raised by the elector's callback)
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // In a pod, its own namespace holds the booster controller's ConfigMap, as upstream reads it.
+  if (std::ifstream ns_file("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); ns_file) {
+    std::string ns;
+    if (std::getline(ns_file, ns) && !ns.empty()) options.config_namespace = ns;
+  }
   auto config = kubeconfig.empty() ? kube::default_config() : kube::load_kubeconfig_file(kubeconfig);
   if (!config) {
     std::cerr << "controller-manager: " << config.error().to_string() << "\n";
@@ -93,7 +99,7 @@ int run_controller_manager(const std::string& kubeconfig, controllers::ManagerOp
 }  // namespace
 
 void add_controller_manager_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("controller-manager", "Run the ModelServing controller against an API server");
+  auto* cmd = app.add_subcommand("controller-manager", "Run the ModelServing, ModelBooster and LeaderWorkerSet controllers against an API server");
   struct Flags {
     std::string kubeconfig;
     std::string metrics_listen = "127.0.0.1:8080";

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "controllers/modelbooster/reconciler.h"
 #include "controllers/modelserving/lws_bridge.h"
 #include "controllers/modelserving/reconciler.h"
 
@@ -30,6 +31,24 @@ bool serves_pod_groups(kube::KubeClient& client) {
   return serves(client, kube::resources::pod_groups());
 }
 
+// The images of the ConfigMap model-booster-controller-config (spec §2.1), or the defaults when it or a key is
+// missing.
+modelbooster::ConvertOptions booster_images(kube::KubeClient& client, const std::string& ns) {
+  modelbooster::ConvertOptions options;
+  auto config = client.get(kube::resources::config_maps(), ns, "model-booster-controller-config");
+  if (!config) {
+    if (config.error().code != ErrorCode::kNotFound) {
+      spdlog::warn("controller-manager: reading {}/model-booster-controller-config: {}; default images", ns,
+                   config.error().to_string());
+    }
+    return options;
+  }
+  const Json& data = (*config).value("data", Json::object());
+  options.downloader_image = data.value("model_serving_downloader_image", options.downloader_image);
+  options.runtime_image = data.value("model_serving_runtime_image", options.runtime_image);
+  return options;
+}
+
 }  // namespace
 
 ControllerManager::ControllerManager(std::shared_ptr<kube::KubeClient> client, ManagerOptions options)
@@ -42,6 +61,7 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::create(std::shared
   std::unique_ptr<ControllerManager> m(new ControllerManager(std::move(client), std::move(options)));
   m->informers_ = std::make_unique<kube::SharedInformers>(m->client_);
   m->events_ = std::make_unique<kube::EventRecorder>(m->client_, "modelserving-controller");
+  m->booster_events_ = std::make_unique<kube::EventRecorder>(m->client_, "modelbooster-controller");
   modelserving::ReconcilerOptions ms_options;
   ms_options.pod_groups = serves_pod_groups(*m->client_);
   if (!ms_options.pod_groups)
@@ -56,6 +76,12 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::create(std::shared
   add("modelserving",
       std::make_unique<modelserving::ModelServingReconciler>(*m->informers_, *m->events_, ms_options),
       kube::resources::model_servings());
+  auto converter = modelbooster::ModelBoosterConverter::create(booster_images(*m->client_, m->options_.config_namespace));
+  if (!converter) return fail(converter.error());
+  add("modelbooster",
+      std::make_unique<modelbooster::ModelBoosterReconciler>(*m->informers_, *m->booster_events_,
+                                                             std::move(*converter)),
+      kube::resources::model_boosters());
   // The LeaderWorkerSet bridge, where LeaderWorkerSets exist (the embedded API server serves them; a cluster once
   // the LWS project is installed), as upstream.
   if (serves(*m->client_, modelserving::leader_worker_sets())) {

@@ -24,6 +24,8 @@ struct ManagerOptions {
   bool leader_elect = false;
   std::string lease_namespace = "kthena-system";
   std::string lease_name = "lease.kthena.controller-manager";
+  // Where the ConfigMap model-booster-controller-config (the runtime and downloader images) is read, once at start.
+  std::string config_namespace = "kthena-system";
   std::string identity;  // default: host name + pid
   std::chrono::milliseconds lease_duration{15000}, renew_deadline{10000}, retry_period{2000};
   // Called (on the elector's callback thread) when this process led and lost the lease: it must stop writing at
@@ -58,7 +60,8 @@ class ControllerManager {
   std::shared_ptr<kube::KubeClient> client_;
   const ManagerOptions options_;
   std::unique_ptr<kube::SharedInformers> informers_;
-  std::unique_ptr<kube::EventRecorder> events_;
+  std::unique_ptr<kube::EventRecorder> events_;          // as "modelserving-controller"
+  std::unique_ptr<kube::EventRecorder> booster_events_;  // as "modelbooster-controller"
   // A controller, its reconciler and the kind it reconciles (every object of it is enqueued once at start).
   struct Running {
     std::unique_ptr<kube::Reconciler> reconciler;
