@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `kthena controller-manager` as an operator runs it, against `kthena apiserver`, with the real kubectl: upstream's
-# sample ModelServing becomes its pods, `kubectl scale` works, /metrics passes promtool, a kill -9 in the middle
-# leaves no duplicate, and of two replicas with --leader-elect only one writes, the other taking over when it stops.
+# sample ModelServing becomes its pods, a ModelBooster becomes Active, `kubectl scale` works, /metrics passes
+# promtool, a kill -9 in the middle leaves no duplicate, and of two replicas with --leader-elect only one writes, the
+# other taking over when it stops.
 #   controller_manager_test.sh KTHENA [CONFORMANCE_DIR]
 set -euo pipefail
 kthena="$1"
@@ -36,6 +37,10 @@ start_cm() {
 }
 pod_count() { kubectl get pods -l modelserving.volcano.sh/name=sample --no-headers 2>/dev/null | wc -l; }
 has_pods() { [ "$(pod_count)" = "$1" ]; }
+has_booster_pods() { kubectl get pods -l modelserving.volcano.sh/name=test-model-backend1 --no-headers 2>/dev/null | grep -q .; }
+no_booster_children() {
+  ! kubectl get modelservings,modelservers,modelroutes -o name 2>/dev/null | grep -q test-model
+}
 
 start_cm cm1
 port=$(sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' "$dir/cm1.out")
@@ -66,6 +71,26 @@ kubectl get modelserving sample | sed -n 2p | grep -Eq '^sample +1 +1 +1 ' || fa
 kubectl describe modelserving sample >"$dir/describe.txt"
 grep -Eq 'Normal +RoleRunning .*Role prefill/prefill-0 in ServingGroup sample-0 is now Running' "$dir/describe.txt" ||
   fail "no RoleRunning event: $(cat "$dir/describe.txt")"
+
+# A ModelBooster through kubectl: its children appear, and once its pods report ready it is Active, which
+# `kubectl wait` sees and `kubectl get` shows.
+booster="$conformance/kthena/HEAD/test/e2e/controller-manager/testdata/ModelBooster-vllm.yaml"
+kubectl apply -f "$booster" >/dev/null
+wait_for 30 kubectl get modelserving test-model-backend1 >/dev/null 2>&1 || fail "no ModelServing from the booster"
+kubectl get modelserver test-model-backend1 >/dev/null || fail "no ModelServer from the booster"
+kubectl get modelroute test-model >/dev/null || fail "no ModelRoute from the booster"
+kubectl get modelbooster test-model | sed -n 2p | grep -Eq '^test-model +ModelProcessing +False ' ||
+  fail "booster before ready: $(kubectl get modelbooster test-model)"
+wait_for 30 has_booster_pods || fail "no booster pods: $(kubectl get pods)"
+for pod in $(kubectl get pods -l modelserving.volcano.sh/name=test-model-backend1 -o name); do
+  kubectl patch "$pod" --subresource=status --type=merge -p "$ready" >/dev/null
+done
+kubectl wait --for=condition=Active modelbooster/test-model --timeout=30s >/dev/null ||
+  fail "booster never Active: $(kubectl get modelbooster test-model -o yaml)"
+kubectl get modelbooster test-model | sed -n 2p | grep -Eq '^test-model +ModelAvailable +True ' ||
+  fail "booster after ready: $(kubectl get modelbooster test-model)"
+kubectl delete modelbooster test-model --wait=true >/dev/null
+wait_for 30 no_booster_children || fail "children left after the booster: $(kubectl get modelservings,modelservers,modelroutes)"
 
 kubectl scale modelserving sample --replicas=2 >/dev/null
 wait_for 30 has_pods 16 || fail "after scale 2: $(pod_count) pods"
