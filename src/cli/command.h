@@ -26,5 +26,6 @@ void add_validate_command(CLI::App& app, int& exit_code);
 void add_convert_command(CLI::App& app, int& exit_code);
 void add_engine_sim_command(CLI::App& app, int& exit_code);
 void add_controller_manager_command(CLI::App& app, int& exit_code);
+void add_runtime_command(CLI::App& app, int& exit_code);
 
 }  // namespace kthena::cli
