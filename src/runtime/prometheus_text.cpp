@@ -7,8 +7,6 @@
 namespace kthena::runtime {
 namespace {
 
-constexpr std::string_view kBlank = " \t";
-
 bool is_name_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
 }
