@@ -211,12 +211,17 @@ asio::awaitable<void> RuntimeServer::load_lora(Exchange& ex) {
   }
   Json load{{"lora_name", request->lora_name}, {"lora_path", request->download.options.output_dir.string()}};
   std::string load_body = load.dump();
-  auto answer = co_await post_engine("/v1/load_lora_adapter", load_body);
+  auto answer = co_await post_engine(lora_path(false), load_body);
   if (!answer) {
     co_await respond_error(ex, 502, answer.error());
     co_return;
   }
   co_await pass_back(ex, *answer);
+}
+
+std::string_view RuntimeServer::lora_path(bool unload) const {
+  if (options_.engine == EngineKind::kSglang) return unload ? "/unload_lora_adapter" : "/load_lora_adapter";
+  return unload ? "/v1/unload_lora_adapter" : "/v1/load_lora_adapter";
 }
 
 asio::awaitable<void> RuntimeServer::unload_lora(Exchange& ex) {
@@ -230,7 +235,7 @@ asio::awaitable<void> RuntimeServer::unload_lora(Exchange& ex) {
     co_await respond_error(ex, 400, error);
     co_return;
   }
-  auto answer = co_await post_engine("/v1/unload_lora_adapter", *body);
+  auto answer = co_await post_engine(lora_path(true), *body);
   if (!answer) {
     co_await respond_error(ex, 502, answer.error());
     co_return;
@@ -317,7 +322,7 @@ asio::awaitable<void> RuntimeServer::background_lora_load(LoraLoadRequest reques
   }
   Json load{{"lora_name", request.lora_name}, {"lora_path", request.download.options.output_dir.string()}};
   std::string load_body = load.dump();
-  auto answer = co_await post_engine("/v1/load_lora_adapter", load_body);
+  auto answer = co_await post_engine(lora_path(false), load_body);
   if (!answer) {
     spdlog::error("runtime: LoRA adapter {}: {}", request.lora_name, answer.error().to_string());
   } else if (answer->status != 200) {

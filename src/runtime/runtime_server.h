@@ -66,6 +66,8 @@ class RuntimeServer {
   http::asio::awaitable<Result<void>> download(const downloader::DownloadOptions& options);
   // POSTs `body` to the engine; the answer, or the failure to reach it.
   http::asio::awaitable<Result<http::BufferedResponse>> post_engine(std::string_view target, std::string_view body);
+  // The engine's own LoRA endpoint: vLLM serves /v1/(un)load_lora_adapter, SGLang /(un)load_lora_adapter.
+  std::string_view lora_path(bool unload) const;
   // Runs `work` after the request that asked for it was answered; shutdown() waits for it.
   void run_in_background(std::string what, http::asio::awaitable<void> work);
   http::asio::awaitable<void> background_lora_load(LoraLoadRequest request);

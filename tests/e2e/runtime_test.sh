@@ -167,6 +167,14 @@ sglang:e2e_request_latency_seconds_count=kthena:e2e_request_latency_seconds_coun
       "{\"lora_name\":\"tweet\",\"source\":\"pvc://$work/adapter\",\"output_dir\":\"$work/lora-tweet\",\"async_download\":true}")" \
       '^202 \{"status":"started".*"lora_name":"tweet"'
     wait_model "$sim" yes tweet
+  else
+    # SGLang's own LoRA endpoints (/load_lora_adapter, /unload_lora_adapter) and its JSON answers.
+    expect "sglang load" "$(post /v1/load_lora_adapter \
+      "{\"lora_name\":\"sql\",\"source\":\"pvc://$work/adapter\",\"output_dir\":\"$work/lora-sglang\"}")" \
+      '^200 \{"success":true'
+    wait_model "$sim" yes sql
+    expect "sglang unload" "$(post /v1/unload_lora_adapter '{"lora_name":"sql"}')" '^200 \{"success":true'
+    wait_model "$sim" no sql
   fi
 
   # The engine goes away: /metrics says so with 502, and the runtime keeps serving.
