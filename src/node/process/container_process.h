@@ -1,0 +1,72 @@
+// A container as a process tree on this machine: its command with the pod's environment, in the pod's network
+// namespace, with its volumes bind-mounted at their mountPaths and the pod's hosts file at /etc/hosts in a mount
+// namespace of its own, as the pod's user, its output appended to a log file, its cpu and memory limits enforced by
+// a cgroup where the host allows it. The whole tree ends when the container is stopped, and also when the agent dies
+// (however it dies): no container process ever outlives its agent.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace kthena::node {
+
+struct Mount {
+  std::filesystem::path source;  // a folder or file on the host
+  std::string target;            // the container's path
+  bool read_only = false;
+};
+
+struct ContainerLaunch {
+  std::vector<std::string> argv;  // argv[0] is looked up in the container environment's PATH
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string working_dir;  // "" : the log folder
+  std::vector<Mount> mounts;
+  std::filesystem::path hosts_file;  // bind-mounted over /etc/hosts when mount namespaces are available
+  std::string netns_path;            // join this network namespace; "" : the host's
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  std::filesystem::path log_path;  // stdout and stderr, appended
+  int64_t cpu_limit_millis = 0;    // 0: none
+  int64_t memory_limit_bytes = 0;  // 0: none
+};
+
+struct ExitStatus {
+  int exit_code = 0;   // 128 + signal when killed by a signal, as a container runtime reports it
+  int signal = 0;      // the signal that ended it, or 0
+  std::string reason;  // "Completed" (0), "Error", "OOMKilled"
+};
+
+class ContainerProcess {
+ public:
+  // Starts the container. Errors name what failed (the command not found, a mount, the namespace) for the
+  // container's status (reason StartError / ContainerCannotRun).
+  static Result<std::unique_ptr<ContainerProcess>> start(const ContainerLaunch& launch);
+  virtual ~ContainerProcess() = default;  // ends the tree (SIGKILL) if still running
+
+  virtual pid_t pid() const = 0;
+  // Non-blocking: the exit status once the container's main process ended.
+  virtual std::optional<ExitStatus> poll() = 0;
+  // SIGTERM to the whole tree, SIGKILL to what remains after `grace`; returns when nothing of it runs.
+  virtual ExitStatus stop(std::chrono::milliseconds grace) = 0;
+  // Runs `argv` inside the container (its namespaces, user, environment), for exec probes and lifecycle hooks.
+  // Output is captured (up to 64 KiB); the command is killed after `timeout` (an error of kind kTimeout).
+  struct ExecResult {
+    int exit_code = 0;
+    std::string output;
+  };
+  virtual Result<ExecResult> exec(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) = 0;
+  // What this host could not enforce for this container (no cgroup controller, no mount namespace): said in the
+  // pod's events.
+  virtual std::vector<std::string> warnings() const = 0;
+};
+
+}  // namespace kthena::node
