@@ -351,6 +351,11 @@ Result<Json> KubeClient::create(const Resource& resource, std::string_view ns, c
   return call("POST", resource.path(ns) + write_query(options), object.dump(), "application/json");
 }
 
+Result<Json> KubeClient::create_subresource(const Resource& resource, std::string_view ns, std::string_view name,
+                                            std::string_view subresource, const Json& object) {
+  return call("POST", resource.path(ns, name, subresource), object.dump(), "application/json");
+}
+
 Result<Json> KubeClient::update(const Resource& resource, const Json& object, std::string_view subresource,
                                 const WriteOptions& options) {
   std::string name = meta_string(object, "name");

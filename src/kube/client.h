@@ -75,6 +75,9 @@ class KubeClient {
   Result<Json> list(const Resource& resource, std::string_view ns, const ListOptions& options = {});
   Result<Json> create(const Resource& resource, std::string_view ns, const Json& object,
                       const WriteOptions& options = {});
+  // POST to a subresource of one object (a pod's "binding"): what the server answers.
+  Result<Json> create_subresource(const Resource& resource, std::string_view ns, std::string_view name,
+                                  std::string_view subresource, const Json& object);
   // PUT of `object` (its metadata names it; its resourceVersion is the precondition).
   Result<Json> update(const Resource& resource, const Json& object, std::string_view subresource = {},
                       const WriteOptions& options = {});

@@ -122,6 +122,8 @@ asio::awaitable<void> ResourceHandler::handle(http::Exchange& exchange, const Ap
     request.subresource = Subresource::kStatus;
   } else if (path.subresource == "scale" && info.scale) {
     request.subresource = Subresource::kScale;
+  } else if (path.subresource == "binding" && info.group.empty() && info.plural == "pods" && method == "POST") {
+    co_return co_await bind(request);
   } else if (!path.subresource.empty()) {
     co_return co_await respond_status(exchange, not_found_path());
   }
@@ -262,6 +264,44 @@ asio::awaitable<void> ResourceHandler::create(Request& request) {
   auto written = co_await run_blocking(blocking_, work);
   if (!written) co_return co_await respond_status(request.exchange, written.error());
   co_await respond_object(request, 201, written->object, written->warnings);
+}
+
+asio::awaitable<void> ResourceHandler::bind(Request& request) {
+  auto body = co_await read_body(request);
+  if (!body) co_return;
+  auto binding = decode_object_body(request.exchange.header("Content-Type"), *body);
+  if (!binding) co_return co_await respond_status(request.exchange, binding.error());
+  const Json& target = binding->value("target", Json::object());
+  std::string node = target.is_object() ? target.value("name", "") : "";
+  if (node.empty()) co_return co_await respond_status(request.exchange, bad_request("binding target.name is required"));
+  if (target.value("kind", "Node") != "Node") {
+    co_return co_await respond_status(request.exchange, bad_request("binding target.kind must be Node"));
+  }
+  std::string uid = binding->value("metadata", Json::object()).value("uid", "");
+  // As the real registry: a pod is bound once, never while being deleted, and a stated uid must be this pod's.
+  std::optional<ApiStatus> refused;
+  auto work = [&] {
+    return objects_.mutate(request.info, request.path.ns, request.path.name, [&](Json& pod) {
+      const Json& meta = pod["metadata"];
+      std::string bound = pod.value("spec", Json::object()).value("nodeName", "");
+      if (meta.contains("deletionTimestamp")) {
+        refused = conflict("pods", "", request.path.name, "pod is being deleted, cannot be assigned to a host");
+      } else if (!uid.empty() && meta.value("uid", "") != uid) {
+        refused = conflict("pods", "", request.path.name, "the UID in the binding does not match the pod");
+      } else if (!bound.empty()) {
+        refused = conflict("pods", "", request.path.name, fmt::format("pod {} is already assigned to node \"{}\"",
+                                                                      request.path.name, bound));
+      } else {
+        pod["spec"]["nodeName"] = node;
+      }
+    });
+  };
+  auto written = co_await run_blocking(blocking_, work);
+  if (!written) co_return co_await respond_status(request.exchange, written.error());
+  if (refused) co_return co_await respond_status(request.exchange, *refused);
+  Json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Success"},
+                 {"code", 201}};
+  co_await respond_json(request.exchange, 201, status.dump());
 }
 
 asio::awaitable<void> ResourceHandler::update(Request& request) {

@@ -37,6 +37,8 @@ class ResourceHandler {
   http::asio::awaitable<void> list(Request& request);
   http::asio::awaitable<void> watch(Request& request);
   http::asio::awaitable<void> create(Request& request);
+  // POST pods/NAME/binding: a scheduler assigns the pod to a node (spec.nodeName), once.
+  http::asio::awaitable<void> bind(Request& request);
   http::asio::awaitable<void> update(Request& request);
   http::asio::awaitable<void> patch(Request& request);
   http::asio::awaitable<void> remove(Request& request);
