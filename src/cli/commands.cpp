@@ -8,6 +8,7 @@ const CommandEntry kCommands[] = {
     {"validate", &add_validate_command},     {"convert", &add_convert_command},
     {"engine-sim", &add_engine_sim_command}, {"controller-manager", &add_controller_manager_command},
     {"downloader", &add_downloader_command}, {"runtime", &add_runtime_command},
+    {"node", &add_node_command},
 };
 const size_t kCommandCount = sizeof(kCommands) / sizeof(kCommands[0]);
 

@@ -122,7 +122,7 @@ asio::awaitable<void> ResourceHandler::handle(http::Exchange& exchange, const Ap
     request.subresource = Subresource::kStatus;
   } else if (path.subresource == "scale" && info.scale) {
     request.subresource = Subresource::kScale;
-  } else if (path.subresource == "binding" && info.group.empty() && info.plural == "pods" && method == "POST") {
+  } else if (path.subresource == "binding" && info.group.empty() && info.resource == "pods" && method == "POST") {
     co_return co_await bind(request);
   } else if (!path.subresource.empty()) {
     co_return co_await respond_status(exchange, not_found_path());

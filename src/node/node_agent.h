@@ -1,0 +1,62 @@
+// `kthena node`: a small kubelet and scheduler for one machine (docs/node.md). It registers a Node (the machine's
+// cpu and memory, or declared capacity, plus declared accelerators), keeps a Lease as its heartbeat, binds pending
+// pods that fit (Volcano gangs all or nothing, accelerators as device IDs), and runs each bound pod through a pod
+// worker. A restarted agent finds its pods in the API server: it restarts their containers (which died with the
+// previous agent) and removes the networks and folders of pods it no longer has.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "node/node_context.h"
+#include "node/pod_worker.h"
+
+namespace kthena::node {
+
+class NodeAgent {
+ public:
+  static Result<std::unique_ptr<NodeAgent>> start(std::shared_ptr<kube::KubeClient> client, NodeAgentOptions options);
+  ~NodeAgent();
+  NodeAgent(const NodeAgent&) = delete;
+  NodeAgent& operator=(const NodeAgent&) = delete;
+
+  // Stops the pod workers (their containers end), the loops and the informers. The Node and the pods stay.
+  void stop();
+  const std::string& name() const { return context_.options.node_name; }
+  const NodeContext& context() const { return context_; }
+  // The caches the agent reads (tests wait on them).
+  kube::SharedInformers& informers() { return *informers_; }
+
+ private:
+  NodeAgent() = default;
+  Result<void> register_node();
+  void heartbeat(std::stop_token stop);
+  void manage(std::stop_token stop);
+  void schedule_pass();
+  void sync_workers();
+  void wake();
+
+  NodeContext context_;
+  std::unique_ptr<kube::SharedInformers> informers_;
+  std::unique_ptr<PodNetwork> network_;
+  std::unique_ptr<ImageCatalog> images_;
+  std::unique_ptr<kube::EventRecorder> kubelet_events_, scheduler_events_;
+  kube::Informer* pod_groups_ = nullptr;
+  ResourceList allocatable_;
+  std::map<std::string, std::vector<std::string>> devices_;
+
+  std::mutex mutex_;
+  std::condition_variable_any changed_;
+  bool dirty_ = true;
+  std::map<std::string, std::unique_ptr<PodWorker>> workers_;  // pod uid -> worker
+  std::map<std::string, std::string> reported_;                // pod key -> last FailedScheduling message
+  std::atomic<bool> stopped_{false};
+  std::jthread heartbeat_, manager_;
+};
+
+}  // namespace kthena::node
