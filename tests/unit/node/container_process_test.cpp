@@ -405,5 +405,39 @@ TEST_F(ContainerProcessTest, DestructorEndsTheTree) {
   EXPECT_TRUE(marked_processes(marker_).empty());
 }
 
+// The agent without root (a child of the test that gives up root): no namespaces, the process group and the
+// subreaper hold the tree, and the warnings say what is lost.
+TEST_F(ContainerProcessTest, WithoutRootTheProcessGroupHoldsTheTree) {
+  REQUIRE_ROOT();  // to become another, unprivileged, user
+  auto l = launch({"sh", "-c", "sleep 1000 & exec sleep 1000"});
+  l.uid.reset();
+  l.memory_limit_bytes = 64 << 20;
+  fs::create_directories(l.log_path.parent_path());
+  ASSERT_EQ(::chown(l.log_path.parent_path().c_str(), 65534, 65534), 0);
+  pid_t agent = ::fork();
+  ASSERT_GE(agent, 0);
+  if (agent == 0) {
+    // Only _exit from here: the child must not run the rest of the test binary.
+    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) ::_exit(10);
+    if (!ContainerProcess::become_subreaper()) ::_exit(11);
+    auto c = ContainerProcess::start(l);
+    if (!c) ::_exit(12);
+    bool warned_limit = false, warned_pidns = false;
+    for (const auto& w : (*c)->warnings()) {
+      warned_limit |= w.find("memory limit") != std::string::npos;
+      warned_pidns |= w.find("no pid namespace") != std::string::npos;
+    }
+    if (!warned_limit || !warned_pidns) ::_exit(13);
+    if (!wait_for([&] { return marked_processes(marker_).size() >= 2; })) ::_exit(14);
+    auto s = (*c)->stop(100ms);
+    if (s.signal != SIGTERM) ::_exit(15);
+    ::_exit(marked_processes(marker_).empty() ? 0 : 16);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(agent, &status, 0), agent);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the unprivileged agent failed at step " << WEXITSTATUS(status);
+}
+
 }  // namespace
 }  // namespace kthena::node
