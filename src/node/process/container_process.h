@@ -67,7 +67,8 @@ class ContainerProcess {
   // init, so stop() can wait for them and reap them. Process-wide: called once at agent start.
   static Result<void> become_subreaper();
   // Removes the empty container cgroups an agent that died left behind (a live container's cgroup is never empty,
-  // and the kernel refuses to remove it). Called at agent start; returns how many went.
+  // and the kernel refuses to remove it). Called at agent start, before any start(): a cgroup made by a concurrent
+  // start() is empty until its child joins it. Returns how many went.
   static int remove_leftover_cgroups();
   virtual ~ContainerProcess() = default;  // ends the tree (SIGKILL) if still running
 
