@@ -3,6 +3,8 @@
 // namespace of its own, as the pod's user, its output appended to a log file, its cpu and memory limits enforced by
 // a cgroup where the host allows it. The whole tree ends when the container is stopped, and also when the agent dies
 // (however it dies): no container process ever outlives its agent.
+//
+// How, and what is lost without root: docs/node.md, "Containers as processes".
 #pragma once
 
 #include <sys/types.h>
@@ -37,6 +39,11 @@ struct ContainerLaunch {
   std::filesystem::path log_path;  // stdout and stderr, appended
   int64_t cpu_limit_millis = 0;    // 0: none
   int64_t memory_limit_bytes = 0;  // 0: none
+  // The cgroup folder's name, unique among the agent's live containers ("<pod uid>_<container>"); "" : a random one.
+  std::string name;
+  // Root inside the container. When the agent is root, start() refuses to run a container as uid 0 (asked for, or
+  // by leaving uid unset) unless this is set: the pod asked for it and the node config allows it.
+  bool allow_root = false;
 };
 
 struct ExitStatus {
@@ -45,11 +52,24 @@ struct ExitStatus {
   std::string reason;  // "Completed" (0), "Error", "OOMKilled"
 };
 
+// Thread contract: start() from a thread that lives as long as the agent (the kernel's parent-death signal follows
+// the thread that forked, not the process); each ContainerProcess from one thread at a time. The agent must reap
+// only its own children by pid (never waitpid(-1)), or it steals the exit status poll() waits for.
 class ContainerProcess {
  public:
   // Starts the container. Errors name what failed (the command not found, a mount, the namespace) for the
-  // container's status (reason StartError / ContainerCannotRun).
+  // container's status (reason StartError / ContainerCannotRun): kNotFound for a command not found (with the
+  // message a container runtime gives: exec: "foo": executable file not found in $PATH), kInvalid for a mount
+  // target missing on the host, kForbidden for a user the agent may not or cannot run as.
   static Result<std::unique_ptr<ContainerProcess>> start(const ContainerLaunch& launch);
+  // Makes the agent a child subreaper (PR_SET_CHILD_SUBREAPER): without root there is no pid namespace, and a
+  // container's orphans then come back to the agent, still in the container's process group, instead of going to
+  // init, so stop() can wait for them and reap them. Process-wide: called once at agent start.
+  static Result<void> become_subreaper();
+  // Removes the empty container cgroups an agent that died left behind (a live container's cgroup is never empty,
+  // and the kernel refuses to remove it). Called at agent start, before any start(): a cgroup made by a concurrent
+  // start() is empty until its child joins it. Returns how many went.
+  static int remove_leftover_cgroups();
   virtual ~ContainerProcess() = default;  // ends the tree (SIGKILL) if still running
 
   virtual pid_t pid() const = 0;
