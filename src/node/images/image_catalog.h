@@ -19,7 +19,7 @@ namespace kthena::node {
 // What to run for one container.
 struct HostCommand {
   std::vector<std::string> argv;
-  std::vector<std::pair<std::string, std::string>> env;  // added to the container's environment
+  std::vector<std::pair<std::string, std::string>> env;              // added to the container's environment
   std::vector<std::pair<std::filesystem::path, std::string>> files;  // written before start: path -> content
   std::string note;  // for the pod's events: "image vllm/vllm-openai:v0.10.0 runs on kthena engine-sim (vLLM)"
 };
@@ -29,23 +29,40 @@ struct ContainerRun {
   std::string image;
   std::vector<std::string> command;  // empty: the image's entrypoint
   std::vector<std::string> args;
-  std::vector<int> ports;                  // containerPorts, in order
-  std::filesystem::path scratch_dir;       // a folder of the container's own, for generated config files
-  std::string pod_ip;                      // where a server should listen when the image's program needs to be told
+  std::vector<int> ports;                                // containerPorts, in order
+  std::filesystem::path scratch_dir;                     // a folder of the container's own, for generated config files
+  std::string pod_ip;                                    // the pod's address (servers bind it when shared_network)
   std::vector<std::pair<std::string, std::string>> env;  // the container's environment (engines read some flags there)
+  // Pods share the host's network (the pod network's loopback mode): a server binding 0.0.0.0 would take the port
+  // for every pod, so servers bind pod_ip, and `localhost` in a sidecar's engine URL means pod_ip. Otherwise each
+  // pod has its own namespace and servers bind 0.0.0.0, which keeps `localhost` working between its containers.
+  bool shared_network = false;
+  // The pod's labels: a ModelBooster's pods carry workload.serving.volcano.sh/model-name, the name their
+  // ModelServer routes as when the engine sets no --served-model-name.
+  std::vector<std::pair<std::string, std::string>> pod_labels;
 };
+
+// The reason of every resolve() error, for the container's waiting state (Kubernetes' reason for an image that
+// cannot be had).
+inline constexpr const char* kImageErrorReason = "ErrImagePull";
 
 class ImageCatalog {
  public:
   // The built-in simulation profile; `kthena` is the path of the kthena binary (engine-sim, runtime, downloader).
   static ImageCatalog simulation(std::filesystem::path kthena);
   // A catalogue from the node config: [{image: "<reference or prefix*>", command: [...], env: {...}}], looked up
-  // before the profile it extends (`base`). Errors name the entry ("images[2].command: required").
+  // before the profile it extends (`base`). An entry may name a built-in translation instead of a command
+  // (`kind: vllm`, see kinds()), for an engine image the profile does not know. Errors name the entry
+  // ("images[2].command: required").
   static Result<ImageCatalog> from_config(const Json& images, ImageCatalog base);
 
-  // Errors are pod errors: reason ErrImagePull and a message naming the image ("image foo/bar:1 has no host
-  // command in this node's catalogue, and the container sets no command").
+  // Errors are pod errors: reason kImageErrorReason, code kNotFound, and a message naming the image and what to add
+  // to the node config ("ErrImagePull: image foo/bar:1 has no host command in this node's catalogue, and the
+  // container sets no command; add ..."). No I/O (files are returned, not written): safe from several threads.
   Result<HostCommand> resolve(const ContainerRun& container) const;
+
+  // The built-in translations an entry's `kind` may name.
+  static std::vector<std::string> kinds();
 
  private:
   // One catalogue line: an image reference, or a prefix ending in '*', and what it runs. `kind` names a built-in
