@@ -35,24 +35,67 @@ struct Binding {
   std::map<std::string, std::vector<std::string>> devices;
 };
 
+// A pod that stays Pending. The agent writes its PodScheduled condition (False, `reason`, `message`) and a Warning
+// Event with reason kFailedScheduling and the same message, as kube-scheduler does.
 struct Waiting {
   std::string pod_key;
   std::string pod_group;  // "<namespace>/<name>" when the pod waits for its gang, else ""
   std::string reason;     // "Unschedulable"
-  std::string message;    // names the resource: "insufficient huawei.com/ascend-1980: the gang needs 16, 8 free"
+  // Names the resource and the numbers: "0/1 nodes are available: 1 Insufficient nvidia.com/gpu: need 2, free 1,
+  // node allocatable 8." (docs/node.md, "Scheduling").
+  std::string message;
+};
+
+inline constexpr const char* kFailedSchedulingReason = "FailedScheduling";
+
+// Volcano's PodGroup phases as far as one node can tell them: Pending (minResources do not fit, or the group cannot
+// be checked), Inqueue (minResources fit but the minimum cannot be bound yet), Running (minMember pods placed).
+enum class GangPhase { kPending, kInqueue, kRunning };
+
+// What one scheduling pass concluded about a PodGroup, for its status (pod_group_status) and its Events.
+struct GangOutcome {
+  std::string pod_group;  // "<namespace>/<name>"
+  GangPhase phase = GangPhase::kPending;
+  bool scheduled = false;  // the group's minimum is placed (Volcano's "Scheduled" condition)
+  std::string reason;      // when not scheduled: "NotEnoughResources" or "NotEnoughTasks" (Volcano's reasons)
+  std::string message;     // when not scheduled: "2/4 tasks in gang unschedulable: ... need 16, free 8, ..."
+  int32_t placed = 0;      // member pods holding a node after this pass
+  int32_t min_member = 0;
 };
 
 struct Decisions {
   std::vector<Binding> bindings;
   std::vector<Waiting> waiting;
+  // Pods already bound here that request declared devices but carry no kDevicesAnnotation entry for them (bound by
+  // someone else, or an agent that stopped between binding and annotating): the IDs this pass counted as theirs,
+  // which the agent records on them so that the next pass, and a restarted agent, agree.
+  std::vector<Binding> adopted;
+  // One per PodGroup in `pod_groups`, in their order.
+  std::vector<GangOutcome> gangs;
 };
 
 // `pods`: every pod the node should consider: bound to it (spec.nodeName == node.name, not finished: they hold
-// resources, and their devices are read from kDevicesAnnotation) and pending (no nodeName, schedulerName ours or
-// "volcano", not being deleted). `pod_groups`: the Volcano PodGroups of their namespaces (annotation
-// scheduling.k8s.io/group-name names a pod's group).
+// resources, also while being deleted, and their devices are read from kDevicesAnnotation) and pending (no nodeName;
+// those whose schedulerName is unset, "default-scheduler", kSchedulerName or "volcano" are ours, others are left
+// alone). `pod_groups`: the Volcano PodGroups of their namespaces (annotation scheduling.k8s.io/group-name names a
+// pod's group). Pods are considered in creation order (creationTimestamp, then namespace/name), a gang as one unit at
+// the place of its oldest pod; the rules are in docs/node.md, "Scheduling".
 Decisions schedule(const NodeState& node, const std::vector<kube::ObjectPtr>& pods,
                    const std::vector<kube::ObjectPtr>& pod_groups);
+
+// Our own scheduler name. On a single node there is no other scheduler, so pods without a schedulerName (the API
+// server defaults it to "default-scheduler") are ours too.
+inline constexpr const char* kSchedulerName = "kthena";
+
+// The status Volcano would write on a PodGroup after a pass: `phase` ("Pending", "Inqueue", "Running") and the
+// condition to upsert by type: {type: Unschedulable, status: "True", reason: NotEnoughResources|NotEnoughTasks,
+// message} while the group waits, {type: Scheduled, status: "True", reason: "tasks in gang are ready to be scheduled"}
+// once placed. No lastTransitionTime or transitionID: the caller stamps them (this stays pure).
+struct PodGroupStatus {
+  std::string phase;
+  Json condition;
+};
+PodGroupStatus pod_group_status(const GangOutcome& outcome);
 
 // The requests a pod holds: per resource, the larger of the sum over its containers and the largest init container
 // (Kubernetes' effective request); a limit stands for a missing request.
@@ -60,6 +103,7 @@ ResourceList pod_requests(const Json& pod);
 
 // The environment a device plugin gives a container of a pod holding `devices`: ASCEND_VISIBLE_DEVICES for Ascend
 // NPUs, CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES for NVIDIA GPUs ("0,1").
-std::vector<std::pair<std::string, std::string>> device_env(const std::map<std::string, std::vector<std::string>>& devices);
+std::vector<std::pair<std::string, std::string>> device_env(
+    const std::map<std::string, std::vector<std::string>>& devices);
 
 }  // namespace kthena::node
