@@ -12,6 +12,7 @@
 
 #include "api/values/quantity.h"
 #include "api/values/rfc3339_time.h"
+#include "node/process/container_process.h"
 
 namespace kthena::node {
 namespace {
@@ -62,6 +63,10 @@ bool our_scheduler(const Json& pod) {
 Result<std::unique_ptr<NodeAgent>> NodeAgent::start(std::shared_ptr<kube::KubeClient> client,
                                                     NodeAgentOptions options) {
   std::unique_ptr<NodeAgent> agent(new NodeAgent());
+  // Containers killed with a previous agent leave their cgroups behind; without root, orphaned grandchildren of
+  // containers must come back to the agent to be reaped and ended.
+  ContainerProcess::remove_leftover_cgroups();
+  if (geteuid() != 0) (void)ContainerProcess::become_subreaper();
   NodeContext& ctx = agent->context_;
   if (options.node_name.empty()) {
     char host[256] = {};
@@ -124,8 +129,8 @@ Result<std::unique_ptr<NodeAgent>> NodeAgent::start(std::shared_ptr<kube::KubeCl
       mine.insert(str((*pod)["metadata"], "uid"));
     }
   }
-  for (const std::string& uid : agent->network_->recorded()) {
-    if (!mine.count(uid)) (void)agent->network_->teardown(uid);
+  if (auto collected = agent->network_->collect_garbage(mine); !collected) {
+    spdlog::warn("node: removing the networks of pods gone: {}", collected.error().to_string());
   }
   for (const auto& entry : fs::directory_iterator(ctx.options.data_dir / "pods", ec)) {
     if (!mine.count(entry.path().filename().string())) fs::remove_all(entry.path(), ec);
@@ -293,15 +298,7 @@ void NodeAgent::schedule_pass() {
     std::string ns = b.pod_key.substr(0, slash), name = b.pod_key.substr(slash + 1);
     kube::ObjectPtr pod = context_.pods->cache().get(b.pod_key);
     if (!pod) continue;
-    if (!b.devices.empty()) {
-      Json devices = Json::object();
-      for (const auto& [resource, ids] : b.devices) devices[resource] = ids;
-      Json patch = {{"metadata", {{"annotations", {{kDevicesAnnotation, devices.dump()}}}}}};
-      if (auto patched = context_.client->patch(res::pods(), ns, name, kube::PatchType::kMerge, patch); !patched) {
-        spdlog::warn("node: recording the devices of {}: {}", b.pod_key, patched.error().to_string());
-        continue;
-      }
-    }
+    if (!b.devices.empty() && !record_devices(b)) continue;
     Json binding = {{"apiVersion", "v1"},
                     {"kind", "Binding"},
                     {"metadata", {{"name", name}, {"namespace", ns}, {"uid", str((*pod)["metadata"], "uid")}}},
@@ -315,6 +312,8 @@ void NodeAgent::schedule_pass() {
     scheduler_events_->record(*pod, "Normal", "Scheduled",
                               fmt::format("Successfully assigned {} to {}", b.pod_key, node_name));
   }
+  for (const Binding& b : decisions.adopted) record_devices(b);
+  for (const GangOutcome& gang : decisions.gangs) write_pod_group(gang);
   for (const Waiting& w : decisions.waiting) {
     auto& last = reported_[w.pod_key];
     if (last == w.message) continue;
@@ -336,6 +335,61 @@ void NodeAgent::schedule_pass() {
     updated["status"]["conditions"] = conditions;
     if (!updated["status"].contains("phase")) updated["status"]["phase"] = "Pending";
     (void)context_.client->update_status(res::pods(), updated);
+  }
+}
+
+bool NodeAgent::record_devices(const Binding& b) {
+  auto slash = b.pod_key.find('/');
+  Json devices = Json::object();
+  for (const auto& [resource, ids] : b.devices) devices[resource] = ids;
+  Json patch = {{"metadata", {{"annotations", {{kDevicesAnnotation, devices.dump()}}}}}};
+  auto patched = context_.client->patch(res::pods(), b.pod_key.substr(0, slash), b.pod_key.substr(slash + 1),
+                                        kube::PatchType::kMerge, patch);
+  if (!patched) spdlog::warn("node: recording the devices of {}: {}", b.pod_key, patched.error().to_string());
+  return patched.has_value();
+}
+
+// The PodGroup's phase and condition as Volcano writes them, when they changed.
+void NodeAgent::write_pod_group(const GangOutcome& gang) {
+  kube::ObjectPtr group = pod_groups_->cache().get(gang.pod_group);
+  if (!group) return;
+  PodGroupStatus next = pod_group_status(gang);
+  Json status = group->value("status", Json::object());
+  Json conditions = Json::array();
+  bool same = status.value("phase", "") == next.phase;
+  std::string type = str(next.condition, "type");
+  bool found = false;
+  for (const Json& c : status.value("conditions", Json::array())) {
+    if (str(c, "type") != type) {
+      conditions.push_back(c);
+      continue;
+    }
+    found = true;
+    same &= str(c, "status") == str(next.condition, "status") && str(c, "reason") == str(next.condition, "reason") &&
+            str(c, "message") == str(next.condition, "message");
+    if (!same) continue;
+    conditions.push_back(c);
+  }
+  if (same && found) return;
+  Json condition = next.condition;
+  condition["lastTransitionTime"] = now_rfc3339();
+  condition["transitionID"] = str((*group)["metadata"], "uid");
+  // The other condition type (Scheduled vs Unschedulable) is stale once this one holds.
+  Json kept = Json::array();
+  for (const Json& c : conditions) {
+    if (str(c, "type") != "Scheduled" && str(c, "type") != "Unschedulable") kept.push_back(c);
+  }
+  kept.push_back(condition);
+  Json updated = *group;
+  updated["status"]["phase"] = next.phase;
+  updated["status"]["conditions"] = kept;
+  updated["status"]["running"] = gang.placed;
+  if (auto written = context_.client->update_status(res::pod_groups(), updated);
+      !written && written.error().code != ErrorCode::kConflict) {
+    spdlog::warn("node: status of PodGroup {}: {}", gang.pod_group, written.error().to_string());
+  }
+  if (!gang.scheduled && !gang.message.empty()) {
+    scheduler_events_->record(*group, "Warning", "Unschedulable", gang.message);
   }
 }
 

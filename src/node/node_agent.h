@@ -38,6 +38,8 @@ class NodeAgent {
   void heartbeat(std::stop_token stop);
   void manage(std::stop_token stop);
   void schedule_pass();
+  bool record_devices(const Binding& binding);
+  void write_pod_group(const GangOutcome& gang);
   void sync_workers();
   void wake();
 

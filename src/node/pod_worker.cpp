@@ -1,5 +1,7 @@
 #include "node/pod_worker.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -104,12 +106,6 @@ PodWorker::~PodWorker() {
   thread_.request_stop();
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  // The agent is stopping: its containers end with it (they would anyway: they die with their agent).
-  for (auto* list : {&state_->init_containers, &state_->containers}) {
-    for (Container& c : *list) {
-      if (c.process) c.process->stop(2s);
-    }
-  }
 }
 
 void PodWorker::notify() {
@@ -279,8 +275,28 @@ struct Pass {
     run.scratch_dir = s.pod_dir / "containers" / c.name;
     run.pod_ip = s.pod_ip;
     run.env = *env;
+    run.shared_network = !ctx.network->isolated();
+    const Json labels = pod["metadata"].value("labels", Json::object());
+    for (const auto& [k, v] : labels.items()) {
+      if (v.is_string()) run.pod_labels.emplace_back(k, v.get<std::string>());
+    }
+    std::optional<uid_t> user = run_as_user(c.spec);
+    if (user && *user == 0 && !ctx.options.allow_root) {
+      c.waiting_reason = "CreateContainerConfigError";
+      c.waiting_message = "container asks to run as root (runAsUser 0), which this node does not allow";
+      event("Warning", "Failed", "Error: " + c.waiting_message);
+      return;
+    }
+    uid_t run_uid = user.value_or(ctx.options.default_uid);
+    gid_t run_gid = run_as_group(c.spec).value_or(ctx.options.default_gid);
+    // The container's own folder (generated configs, a server's temp files): its user's alone. The pod folder
+    // above it is traversable, not listable, so pods cannot read each other's files.
     std::error_code ec;
     fs::create_directories(run.scratch_dir, ec);
+    (void)::chown(run.scratch_dir.c_str(), run_uid, run_gid);
+    fs::permissions(run.scratch_dir, fs::perms::owner_all, ec);
+    fs::permissions(s.pod_dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, ec);
+    fs::permissions(s.pod_dir / "containers", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, ec);
     auto host = ctx.images->resolve(run);
     if (!host) {
       c.waiting_reason = "ErrImagePull";
@@ -291,6 +307,7 @@ struct Pass {
     for (const auto& [path, content] : host->files) {
       fs::create_directories(path.parent_path(), ec);
       std::ofstream(path, std::ios::trunc) << content;
+      (void)::chown(path.c_str(), run_uid, run_gid);
     }
     event("Normal", "Pulled", host->note.empty() ? "Container image \"" + run.image + "\" resolved on the host"
                                                  : host->note);
@@ -308,18 +325,16 @@ struct Pass {
     launch.mounts = std::move(*mounts);
     launch.hosts_file = s.hosts_path;
     launch.netns_path = s.netns;
-    std::optional<uid_t> user = run_as_user(c.spec);
-    if (user && *user == 0 && !ctx.options.allow_root) {
-      c.waiting_reason = "CreateContainerConfigError";
-      c.waiting_message = "container asks to run as root (runAsUser 0), which this node does not allow";
-      event("Warning", "Failed", "Error: " + c.waiting_message);
-      return;
-    }
-    launch.uid = user.value_or(ctx.options.default_uid);
-    launch.gid = run_as_group(c.spec).value_or(ctx.options.default_gid);
+    launch.name = uid + "_" + c.name;
+    launch.allow_root = ctx.options.allow_root;
+    launch.uid = run_uid;
+    launch.gid = run_gid;
     fs::path log = s.pod_dir / "logs" / (c.name + ".log");
     if (fs::exists(log, ec)) fs::rename(log, s.pod_dir / "logs" / (c.name + ".log.1"), ec);  // --previous
     launch.log_path = log;
+    // The container's user owns its log: a program that reopens /dev/stdout (nginx does) opens this file.
+    { std::ofstream touch(log, std::ios::app); }
+    (void)::chown(log.c_str(), run_uid, run_gid);
     const Json& limits = c.spec.value("resources", Json::object()).value("limits", Json::object());
     ResourceList limit_list = pod_requests(Json{{"spec", {{"containers", Json::array({{{"resources", {{"requests", limits}}}}})}}}});
     launch.cpu_limit_millis = limit_list.count("cpu") ? limit_list["cpu"] : 0;
@@ -679,6 +694,13 @@ void PodWorker::run(std::stop_token stop) {
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, stop, 200ms, [this] { return notified_; });
     notified_ = false;
+  }
+  // The agent is stopping: the containers end here, on the thread that started them (their parent-death signal is
+  // tied to it), gracefully rather than by that signal.
+  for (auto* list : {&state_->init_containers, &state_->containers}) {
+    for (Container& c : *list) {
+      if (c.process) c.process->stop(2s);
+    }
   }
 }
 
