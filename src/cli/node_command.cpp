@@ -141,6 +141,9 @@ int run_node(const NodeFlags& flags) {
     options.capacity[item.substr(0, eq)] = *milli;
   }
   if (!flags.pod_subnet.empty()) options.network.subnet = flags.pod_subnet;
+  // Network namespaces are named after the bridge, so that two agents on one host (a test beside a running node)
+  // never collect each other's.
+  options.network.netns_prefix = options.network.bridge + "-";
   options.network.loopback_only = flags.loopback;
 
   auto config = flags.kubeconfig.empty() ? kube::default_config() : kube::load_kubeconfig_file(flags.kubeconfig);
