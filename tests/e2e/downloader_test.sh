@@ -129,5 +129,10 @@ one_line_failure bad_repo -s "hf://a/b/c" -o "$dir/c"
 [ ! -e "$dir/dry" ] || fail "the dry run created the output folder"
 logged "$dir/dry.log" "would copy model.safetensors (64.0 MiB)" || fail "the dry run did not list the files"
 one_line_failure dry_missing --dry-run -s "pvc://$dir/pvc/nope" -o "$dir/dry"
+# A hub that cannot be reached is no failure of a dry run (an offline simulation); the log says so.
+"$kthena" downloader --dry-run -s hf://org/model -o "$dir/dry-hf" -c '{"hf_endpoint": "http://127.0.0.1:1"}' \
+  >"$dir/dry_hf.log" 2>&1 || fail "an offline dry run failed: $(cat "$dir/dry_hf.log")"
+logged "$dir/dry_hf.log" "cannot be listed from here" || fail "offline dry run: $(cat "$dir/dry_hf.log")"
+[ ! -e "$dir/dry-hf" ] || fail "the offline dry run created the output folder"
 
 echo "downloader_test: ok"
