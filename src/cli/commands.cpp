@@ -3,11 +3,16 @@
 namespace kthena::cli {
 
 const CommandEntry kCommands[] = {
-    {"version", &add_version_command},       {"apiserver", &add_apiserver_command},
-    {"router", &add_router_command},         {"crds", &add_crds_command},
-    {"validate", &add_validate_command},     {"convert", &add_convert_command},
-    {"engine-sim", &add_engine_sim_command}, {"controller-manager", &add_controller_manager_command},
-    {"downloader", &add_downloader_command}, {"runtime", &add_runtime_command},
+    {"version", &add_version_command},
+    {"apiserver", &add_apiserver_command},
+    {"router", &add_router_command},
+    {"crds", &add_crds_command},
+    {"validate", &add_validate_command},
+    {"convert", &add_convert_command},
+    {"engine-sim", &add_engine_sim_command},
+    {"controller-manager", &add_controller_manager_command},
+    {"downloader", &add_downloader_command},
+    {"runtime", &add_runtime_command},
     {"node", &add_node_command},
 };
 const size_t kCommandCount = sizeof(kCommands) / sizeof(kCommands[0]);

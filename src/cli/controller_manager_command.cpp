@@ -99,7 +99,8 @@ int run_controller_manager(const std::string& kubeconfig, controllers::ManagerOp
 }  // namespace
 
 void add_controller_manager_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("controller-manager", "Run the ModelServing, ModelBooster and LeaderWorkerSet controllers against an API server");
+  auto* cmd = app.add_subcommand(
+      "controller-manager", "Run the ModelServing, ModelBooster and LeaderWorkerSet controllers against an API server");
   struct Flags {
     std::string kubeconfig;
     std::string metrics_listen = "127.0.0.1:8080";

@@ -21,8 +21,7 @@ std::string default_identity() {
 // Whether discovery lists `resource` in its group version.
 bool serves(kube::KubeClient& client, const kube::Resource& resource) {
   auto answer = client.request("GET", "/apis/" + resource.api_version());
-  return answer && answer->status == 200 &&
-         answer->body.find("\"" + resource.plural + "\"") != std::string::npos;
+  return answer && answer->status == 200 && answer->body.find("\"" + resource.plural + "\"") != std::string::npos;
 }
 
 // Whether the server serves Volcano's PodGroups (the embedded API server does; a cluster does once Volcano is
@@ -73,10 +72,10 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::create(std::shared
     reconciler->watch(*controller);
     m->controllers_.push_back({std::move(reconciler), std::move(controller), std::move(primary)});
   };
-  add("modelserving",
-      std::make_unique<modelserving::ModelServingReconciler>(*m->informers_, *m->events_, ms_options),
+  add("modelserving", std::make_unique<modelserving::ModelServingReconciler>(*m->informers_, *m->events_, ms_options),
       kube::resources::model_servings());
-  auto converter = modelbooster::ModelBoosterConverter::create(booster_images(*m->client_, m->options_.config_namespace));
+  auto converter =
+      modelbooster::ModelBoosterConverter::create(booster_images(*m->client_, m->options_.config_namespace));
   if (!converter) return fail(converter.error());
   add("modelbooster",
       std::make_unique<modelbooster::ModelBoosterReconciler>(*m->informers_, *m->booster_events_,

@@ -38,7 +38,9 @@ std::string hosts_file(const Json& pod, const std::string& pod_ip, const std::ve
   const Json& spec = pod.value("spec", Json::object());
   std::string ns = str(meta, "namespace");
   std::string hostname = str(spec, "hostname").empty() ? str(meta, "name") : str(spec, "hostname");
-  std::string out = "# Kubernetes-managed hosts file (kthena node).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  std::string out =
+      "# Kubernetes-managed hosts file (kthena node).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+      "ip6-loopback\n";
   if (!pod_ip.empty()) {
     std::string subdomain = str(spec, "subdomain");
     if (subdomain.empty()) {
@@ -60,8 +62,7 @@ std::string hosts_file(const Json& pod, const std::string& pod_ip, const std::ve
       if (ip.empty() || ometa.contains("deletionTimestamp")) continue;
       if (!selector_matches(sspec.value("selector", Json::object()), ometa.value("labels", Json::object()))) continue;
       if (!not_ready_too && !ready(*other)) continue;
-      for (const std::string& name :
-           {svc + "." + ns, svc + "." + ns + ".svc", svc + "." + ns + ".svc.cluster.local"}) {
+      for (const std::string& name : {svc + "." + ns, svc + "." + ns + ".svc", svc + "." + ns + ".svc.cluster.local"}) {
         names[name].insert(ip);
       }
       // A pod whose subdomain is this Service is also reachable by its own name under it.

@@ -135,8 +135,8 @@ Result<std::unique_ptr<NodeAgent>> NodeAgent::start(std::shared_ptr<kube::KubeCl
   for (const auto& entry : fs::directory_iterator(ctx.options.data_dir / "pods", ec)) {
     if (!mine.count(entry.path().filename().string())) fs::remove_all(entry.path(), ec);
   }
-  spdlog::info("node: {} registered ({} cpu, {} memory{}), pods on {}", ctx.options.node_name,
-               quantity(alloc["cpu"]), quantity(alloc["memory"]),
+  spdlog::info("node: {} registered ({} cpu, {} memory{}), pods on {}", ctx.options.node_name, quantity(alloc["cpu"]),
+               quantity(alloc["memory"]),
                agent->devices_.empty() ? "" : fmt::format(", {} accelerator kinds", agent->devices_.size()),
                agent->network_->isolated() ? "their own network namespaces" : "loopback addresses (no isolation)");
   agent->heartbeat_ = std::jthread([self](std::stop_token stop) { self->heartbeat(stop); });
@@ -199,13 +199,12 @@ Result<void> NodeAgent::register_node() {
   std::string now = now_rfc3339();
   Json status = {{"capacity", capacity},
                  {"allocatable", capacity},
-                 {"conditions",
-                  Json::array({{{"type", "Ready"},
-                                {"status", "True"},
-                                {"lastHeartbeatTime", now},
-                                {"lastTransitionTime", now},
-                                {"reason", "KubeletReady"},
-                                {"message", "kthena node is posting ready status"}}})},
+                 {"conditions", Json::array({{{"type", "Ready"},
+                                              {"status", "True"},
+                                              {"lastHeartbeatTime", now},
+                                              {"lastTransitionTime", now},
+                                              {"reason", "KubeletReady"},
+                                              {"message", "kthena node is posting ready status"}}})},
                  {"addresses", Json::array({{{"type", "InternalIP"}, {"address", context_.host_ip}},
                                             {{"type", "Hostname"}, {"address", o.node_name}}})},
                  {"nodeInfo",
@@ -233,8 +232,8 @@ Result<void> NodeAgent::register_node() {
 
 void NodeAgent::heartbeat(std::stop_token stop) {
   const std::string& name = context_.options.node_name;
-  int64_t seconds = std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(
-                                             context_.options.heartbeat * 4).count());
+  int64_t seconds =
+      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(context_.options.heartbeat * 4).count());
   while (!stop.stop_requested()) {
     auto lease = context_.client->get(res::leases(), kLeaseNamespace, name);
     Json next;
@@ -305,7 +304,8 @@ void NodeAgent::schedule_pass() {
                     {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node_name}}}};
     auto bound = context_.client->create_subresource(res::pods(), ns, name, "binding", binding);
     if (!bound) {
-      if (bound.error().code != ErrorCode::kConflict) spdlog::warn("node: binding {}: {}", b.pod_key, bound.error().to_string());
+      if (bound.error().code != ErrorCode::kConflict)
+        spdlog::warn("node: binding {}: {}", b.pod_key, bound.error().to_string());
       continue;
     }
     reported_.erase(b.pod_key);

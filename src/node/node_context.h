@@ -19,19 +19,19 @@
 namespace kthena::node {
 
 struct NodeAgentOptions {
-  std::string node_name;                 // default: the host name
-  std::filesystem::path data_dir;        // pods/<uid>/ (volumes, logs, hosts), claims/, network/
-  ResourceList capacity;                 // overrides of the detected cpu, memory, pods (milli-units)
+  std::string node_name;                    // default: the host name
+  std::filesystem::path data_dir;           // pods/<uid>/ (volumes, logs, hosts), claims/, network/
+  ResourceList capacity;                    // overrides of the detected cpu, memory, pods (milli-units)
   std::map<std::string, int> accelerators;  // declared devices: resource -> count (IDs "0".."n-1")
-  Json labels = Json::object();          // added to the Node's labels
-  std::string listen = "127.0.0.1:0";    // the kubelet endpoint (container logs)
-  PodNetworkOptions network;             // state_dir defaults to <data>/network
-  std::optional<ImageCatalog> images;    // default: the simulation profile
-  std::filesystem::path kthena_binary;   // for the simulation profile; default /proc/self/exe
-  uid_t default_uid = 65534;             // containers run as this user unless the pod says otherwise
+  Json labels = Json::object();             // added to the Node's labels
+  std::string listen = "127.0.0.1:0";       // the kubelet endpoint (container logs)
+  PodNetworkOptions network;                // state_dir defaults to <data>/network
+  std::optional<ImageCatalog> images;       // default: the simulation profile
+  std::filesystem::path kthena_binary;      // for the simulation profile; default /proc/self/exe
+  uid_t default_uid = 65534;                // containers run as this user unless the pod says otherwise
   gid_t default_gid = 65534;
-  bool allow_root = false;               // whether a pod may ask for runAsUser 0
-  std::vector<std::string> host_paths;   // allowed hostPath prefixes; empty: any
+  bool allow_root = false;              // whether a pod may ask for runAsUser 0
+  std::vector<std::string> host_paths;  // allowed hostPath prefixes; empty: any
   std::chrono::milliseconds heartbeat{10000};
   std::chrono::milliseconds backoff_base{10000}, backoff_max{300000};  // CrashLoopBackOff, as the kubelet's
 };

@@ -154,8 +154,8 @@ Result<EnvList> container_env(const Json& pod, const Json& container, const std:
       auto object = lookup(plural, str(ref, "name"));
       if (!object) {
         if (ref.value("optional", false)) continue;
-        return fail(ErrorCode::kNotFound, fmt::format("{} {:?} not found", plural == "secrets" ? "secret" : "configmap",
-                                                      str(ref, "name")),
+        return fail(ErrorCode::kNotFound,
+                    fmt::format("{} {:?} not found", plural == "secrets" ? "secret" : "configmap", str(ref, "name")),
                     fmt::format("envFrom[{}].{}", i, kind));
       }
       const Json data = object->value("data", Json::object());
@@ -192,10 +192,10 @@ Result<EnvList> container_env(const Json& pod, const Json& container, const std:
       set(name, *value);
     } else if (from.contains("configMapKeyRef") || from.contains("secretKeyRef")) {
       bool secret = from.contains("secretKeyRef");
-      auto value = key_ref(from[secret ? "secretKeyRef" : "configMapKeyRef"], secret ? "secrets" : "configmaps", lookup);
+      auto value =
+          key_ref(from[secret ? "secretKeyRef" : "configMapKeyRef"], secret ? "secrets" : "configmaps", lookup);
       if (!value) {
-        return fail(value.error().code, value.error().message,
-                    field + (secret ? ".secretKeyRef" : ".configMapKeyRef"));
+        return fail(value.error().code, value.error().message, field + (secret ? ".secretKeyRef" : ".configMapKeyRef"));
       }
       if (*value) set(name, **value);
     }

@@ -69,7 +69,8 @@ Result<void> write_keys(const fs::path& dir, const Json& source, const Json& dat
         if (source.value("optional", false)) continue;
         return fail(ErrorCode::kNotFound, fmt::format("key {:?} not found", key));
       }
-      if (auto w = write_file(dir / path, data[key].get<std::string>(), item.value("mode", mode), options); !w) return w;
+      if (auto w = write_file(dir / path, data[key].get<std::string>(), item.value("mode", mode), options); !w)
+        return w;
     }
     return {};
   }
@@ -102,7 +103,8 @@ Result<void> write_downward(const fs::path& dir, const Json& pod, const Json& so
     if (!safe_relative(path)) return fail(ErrorCode::kInvalid, fmt::format("item path {:?} is not relative", path));
     Json env_container = {{"env", Json::array({{{"name", "V"}, {"valueFrom", Json::object()}}})}};
     if (item.contains("fieldRef")) env_container["env"][0]["valueFrom"]["fieldRef"] = item["fieldRef"];
-    if (item.contains("resourceFieldRef")) env_container["env"][0]["valueFrom"]["resourceFieldRef"] = item["resourceFieldRef"];
+    if (item.contains("resourceFieldRef"))
+      env_container["env"][0]["valueFrom"]["resourceFieldRef"] = item["resourceFieldRef"];
     auto none = [](const std::string&, const std::string&) -> std::optional<Json> { return std::nullopt; };
     auto env = container_env(pod, env_container, pod_ip, "", none);
     if (!env) return fail(env.error());
@@ -135,14 +137,16 @@ Result<std::map<std::string, fs::path>> prepare_volumes(const Json& pod, const V
       for (const std::string& prefix : options.host_paths) {
         allowed |= path.lexically_normal().string().starts_with(fs::path(prefix).lexically_normal().string());
       }
-      if (!allowed) return fail(ErrorCode::kForbidden, fmt::format("{}: hostPath {} is outside the node's allowed "
-                                                                   "prefixes",
-                                                                   where, path.string()));
+      if (!allowed)
+        return fail(ErrorCode::kForbidden, fmt::format("{}: hostPath {} is outside the node's allowed "
+                                                       "prefixes",
+                                                       where, path.string()));
       std::string type = str(v["hostPath"], "type");
       std::error_code ec;
       if (type == "DirectoryOrCreate") {
         fs::create_directories(path, ec);
-      } else if ((type == "Directory" && !fs::is_directory(path, ec)) || (type == "File" && !fs::is_regular_file(path, ec))) {
+      } else if ((type == "Directory" && !fs::is_directory(path, ec)) ||
+                 (type == "File" && !fs::is_regular_file(path, ec))) {
         return fail(ErrorCode::kNotFound, fmt::format("{}: hostPath {} is not a {}", where, path.string(),
                                                       type == "File" ? "file" : "directory"));
       }

@@ -17,10 +17,10 @@
 namespace kthena::node {
 
 struct VolumeOptions {
-  std::filesystem::path pod_dir;         // <data>/pods/<uid>
-  std::filesystem::path claims_dir;      // <data>/claims: <namespace>/<claim>
-  std::vector<std::string> host_paths;   // allowed hostPath prefixes; empty: any
-  std::optional<uid_t> owner;            // the pod's user owns what the agent creates for it
+  std::filesystem::path pod_dir;        // <data>/pods/<uid>
+  std::filesystem::path claims_dir;     // <data>/claims: <namespace>/<claim>
+  std::vector<std::string> host_paths;  // allowed hostPath prefixes; empty: any
+  std::optional<uid_t> owner;           // the pod's user owns what the agent creates for it
   std::optional<gid_t> group;
 };
 

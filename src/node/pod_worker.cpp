@@ -296,7 +296,8 @@ struct Pass {
     (void)::chown(run.scratch_dir.c_str(), run_uid, run_gid);
     fs::permissions(run.scratch_dir, fs::perms::owner_all, ec);
     fs::permissions(s.pod_dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, ec);
-    fs::permissions(s.pod_dir / "containers", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, ec);
+    fs::permissions(s.pod_dir / "containers", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                    ec);
     auto host = ctx.images->resolve(run);
     if (!host) {
       c.waiting_reason = "ErrImagePull";
@@ -309,8 +310,8 @@ struct Pass {
       std::ofstream(path, std::ios::trunc) << content;
       (void)::chown(path.c_str(), run_uid, run_gid);
     }
-    event("Normal", "Pulled", host->note.empty() ? "Container image \"" + run.image + "\" resolved on the host"
-                                                 : host->note);
+    event("Normal", "Pulled",
+          host->note.empty() ? "Container image \"" + run.image + "\" resolved on the host" : host->note);
     auto mounts = container_mounts(c.spec, s.volumes);
     if (!mounts) {
       c.waiting_reason = "CreateContainerConfigError";
@@ -336,7 +337,8 @@ struct Pass {
     { std::ofstream touch(log, std::ios::app); }
     (void)::chown(log.c_str(), run_uid, run_gid);
     const Json& limits = c.spec.value("resources", Json::object()).value("limits", Json::object());
-    ResourceList limit_list = pod_requests(Json{{"spec", {{"containers", Json::array({{{"resources", {{"requests", limits}}}}})}}}});
+    ResourceList limit_list =
+        pod_requests(Json{{"spec", {{"containers", Json::array({{{"resources", {{"requests", limits}}}}})}}}});
     launch.cpu_limit_millis = limit_list.count("cpu") ? limit_list["cpu"] : 0;
     launch.memory_limit_bytes = limit_list.count("memory") ? limit_list["memory"] / 1000 : 0;
     auto process = ContainerProcess::start(launch);
@@ -407,15 +409,14 @@ struct Pass {
     if (!restart) return;
     // CrashLoopBackOff: 10 s doubling to 5 min; a container that ran 10 minutes starts over.
     if (Clock::now() - c.started_clock > 10min) c.backoff = 0ms;
-    c.backoff = c.backoff.count() == 0 ? ctx.options.backoff_base
-                                       : std::min(ctx.options.backoff_max, c.backoff * 2);
+    c.backoff = c.backoff.count() == 0 ? ctx.options.backoff_base : std::min(ctx.options.backoff_max, c.backoff * 2);
     c.restart_at = Clock::now() + c.backoff;
     c.waiting_reason = "CrashLoopBackOff";
-    c.waiting_message = fmt::format("back-off {}s restarting failed container={} pod={}_{}({})",
-                                    std::chrono::duration_cast<std::chrono::seconds>(c.backoff).count(), c.name,
-                                    name, ns, uid);
-    event("Warning", "BackOff", "Back-off restarting failed container " + c.name + " in pod " + name + "_" + ns + "(" +
-                                    uid + ")");
+    c.waiting_message =
+        fmt::format("back-off {}s restarting failed container={} pod={}_{}({})",
+                    std::chrono::duration_cast<std::chrono::seconds>(c.backoff).count(), c.name, name, ns, uid);
+    event("Warning", "BackOff",
+          "Back-off restarting failed container " + c.name + " in pod " + name + "_" + ns + "(" + uid + ")");
   }
 
   void restart_if_due(Container& c) {
@@ -455,7 +456,8 @@ struct Pass {
     }
     if (c.readiness && c.readiness->due(now)) {
       auto outcome = run_probe(c.spec["readinessProbe"], s.pod_ip, c.spec, c.process.get());
-      if (!outcome.ok && c.readiness->passing()) event("Warning", "Unhealthy", "Readiness probe failed: " + outcome.message);
+      if (!outcome.ok && c.readiness->passing())
+        event("Warning", "Unhealthy", "Readiness probe failed: " + outcome.message);
       c.readiness->record(outcome, now);
     }
   }

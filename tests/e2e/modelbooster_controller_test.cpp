@@ -127,10 +127,12 @@ TEST_F(ModelBoosterController, TestModelCR) {
     EXPECT_TRUE(eventually([&] {
       Json again = child(c.resource, c.name);
       return !again.is_null() && again["metadata"]["uid"] != old_uid;
-    })) << c.resource.kind << " " << c.name << " was not recreated";
+    })) << c.resource.kind
+        << " " << c.name << " was not recreated";
   }
   // A backend edit moves the ModelServing's revision label.
-  std::string revision = label(child(res::model_servings(), "test-model-backend1"), "workload.serving.volcano.sh/revision");
+  std::string revision =
+      label(child(res::model_servings(), "test-model-backend1"), "workload.serving.volcano.sh/revision");
   edit_booster("test-model", [](Json& x) { x["spec"]["backend"]["schedulerName"] = "volcano"; });
   EXPECT_TRUE(eventually([&] {
     return label(child(res::model_servings(), "test-model-backend1"), "workload.serving.volcano.sh/revision") !=
@@ -177,8 +179,9 @@ Json small_booster(const std::string& name) {
               {"modelURI", "hf://Qwen/Qwen2.5-0.5B-Instruct"},
               {"cacheURI", "hostpath:///tmp/cache"},
               {"replicas", 1},
-              {"workers", Json::array({{{"type", "server"}, {"image", "vllm/vllm-openai:v0.10.0"}, {"replicas", 1},
-                                        {"pods", 1}}})}}}}}};
+              {"workers",
+               Json::array(
+                   {{{"type", "server"}, {"image", "vllm/vllm-openai:v0.10.0"}, {"replicas", 1}, {"pods", 1}}})}}}}}};
 }
 
 // A name held by an object the booster does not control: Failed says which, nothing is taken over; once the name is
@@ -302,7 +305,8 @@ std::vector<std::string> example_files() {
 
 std::string case_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string name;
-  for (char c : info.param.substr(0, info.param.size() - 5)) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  for (char c : info.param.substr(0, info.param.size() - 5))
+    name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return name;
 }
 

@@ -289,8 +289,8 @@ asio::awaitable<void> ResourceHandler::bind(Request& request) {
       } else if (!uid.empty() && meta.value("uid", "") != uid) {
         refused = conflict("pods", "", request.path.name, "the UID in the binding does not match the pod");
       } else if (!bound.empty()) {
-        refused = conflict("pods", "", request.path.name, fmt::format("pod {} is already assigned to node \"{}\"",
-                                                                      request.path.name, bound));
+        refused = conflict("pods", "", request.path.name,
+                           fmt::format("pod {} is already assigned to node \"{}\"", request.path.name, bound));
       } else {
         pod["spec"]["nodeName"] = node;
       }
@@ -299,8 +299,8 @@ asio::awaitable<void> ResourceHandler::bind(Request& request) {
   auto written = co_await run_blocking(blocking_, work);
   if (!written) co_return co_await respond_status(request.exchange, written.error());
   if (refused) co_return co_await respond_status(request.exchange, *refused);
-  Json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Success"},
-                 {"code", 201}};
+  Json status = {
+      {"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Success"}, {"code", 201}};
   co_await respond_json(request.exchange, 201, status.dump());
 }
 

@@ -15,11 +15,8 @@ void set_condition(Json& conditions, std::string_view type, std::string_view sta
                    std::string_view message, std::string_view now) {
   Json* existing = find_condition(conditions, type);
   if (!existing) {
-    conditions.push_back({{"type", type},
-                          {"status", status},
-                          {"lastTransitionTime", now},
-                          {"reason", reason},
-                          {"message", message}});
+    conditions.push_back(
+        {{"type", type}, {"status", status}, {"lastTransitionTime", now}, {"reason", reason}, {"message", message}});
     return;
   }
   if (existing->value("status", "") != status) {
@@ -34,8 +31,8 @@ void set_condition(Json& conditions, std::string_view type, std::string_view sta
 
 Json booster_status(const Json& old_status, int64_t generation, const ReconcileOutcome& outcome, std::string_view now) {
   Json status = old_status.is_object() ? old_status : Json::object();
-  Json conditions = status.contains("conditions") && status["conditions"].is_array() ? status["conditions"]
-                                                                                      : Json::array();
+  Json conditions =
+      status.contains("conditions") && status["conditions"].is_array() ? status["conditions"] : Json::array();
   if (!find_condition(conditions, kConditionInitialized)) {
     set_condition(conditions, kConditionInitialized, "True", "ModelCreating", "ModelBooster initialized", now);
   }

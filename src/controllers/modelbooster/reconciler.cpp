@@ -103,8 +103,7 @@ struct ModelBoosterReconciler::Pass {
   std::string ns, name, uid;
   std::optional<std::chrono::milliseconds> requeue;
 
-  Pass(ModelBoosterReconciler& reconciler, const std::string& k, const Json& b)
-      : r(reconciler), key(k), booster(b) {
+  Pass(ModelBoosterReconciler& reconciler, const std::string& k, const Json& b) : r(reconciler), key(k), booster(b) {
     const Json& meta = member(booster, "metadata");
     ns = str(meta, "namespace");
     name = str(meta, "name");
@@ -149,8 +148,8 @@ struct ModelBoosterReconciler::Pass {
     if (auto written = r.client_->update(resource, updated); !written) {
       return fail(about(resource.kind, child, written.error()));
     }
-    record("Normal", "Updated", fmt::format("Updated {} {} to revision {}", resource.kind, child,
-                                            label(desired, kRevisionLabel)));
+    record("Normal", "Updated",
+           fmt::format("Updated {} {} to revision {}", resource.kind, child, label(desired, kRevisionLabel)));
     return {};
   }
 
@@ -167,8 +166,7 @@ struct ModelBoosterReconciler::Pass {
       if (live.error().code != ErrorCode::kNotFound) return fail(about("ModelRoute", child, live.error()));
       return apply(res::model_routes(), r.routes_, desired);
     }
-    if (controller_uid(*live) != uid || terminating(*live) ||
-        str(member(*live, "spec"), "modelName") == model_name) {
+    if (controller_uid(*live) != uid || terminating(*live) || str(member(*live, "spec"), "modelName") == model_name) {
       return apply(res::model_routes(), r.routes_, desired);
     }
     kube::DeleteOptions options;

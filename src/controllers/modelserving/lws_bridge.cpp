@@ -37,9 +37,8 @@ Json role_template(const Json& tmpl) {
 bool owned_by(const Json& object, const std::string& uid) {
   const Json& refs = member(member(object, "metadata"), "ownerReferences");
   if (!refs.is_array()) return false;
-  return std::any_of(refs.begin(), refs.end(), [&](const Json& ref) {
-    return str(ref, "uid") == uid && member(ref, "controller") == true;
-  });
+  return std::any_of(refs.begin(), refs.end(),
+                     [&](const Json& ref) { return str(ref, "uid") == uid && member(ref, "controller") == true; });
 }
 
 }  // namespace
@@ -111,9 +110,9 @@ Result<kube::ReconcileResult> LwsBridge::reconcile(const std::string& key) {
     return kube::ReconcileResult{};  // the ModelServing's events bring us back for its status
   }
   if (!owned_by(*current, uid)) {
-    events_.record(*lws, "Warning", "ModelServingNameTaken",
-                   fmt::format("ModelServing {} exists and is not owned by this LeaderWorkerSet; leaving it alone",
-                               name));
+    events_.record(
+        *lws, "Warning", "ModelServingNameTaken",
+        fmt::format("ModelServing {} exists and is not owned by this LeaderWorkerSet; leaving it alone", name));
     return kube::ReconcileResult{};
   }
   if ((*current)["spec"] != (*desired)["spec"]) {
@@ -128,7 +127,8 @@ Result<kube::ReconcileResult> LwsBridge::reconcile(const std::string& key) {
   const Json& lws_status = member(*lws, "status");
   int64_t replicas = int_or(member(ms_status, "replicas"), 0);
   int64_t ready = int_or(member(ms_status, "availableReplicas"), 0);
-  if (int_or(member(lws_status, "replicas"), -1) != replicas || int_or(member(lws_status, "readyReplicas"), -1) != ready) {
+  if (int_or(member(lws_status, "replicas"), -1) != replicas ||
+      int_or(member(lws_status, "readyReplicas"), -1) != ready) {
     Json updated = *lws;
     updated["status"]["replicas"] = replicas;
     updated["status"]["readyReplicas"] = ready;

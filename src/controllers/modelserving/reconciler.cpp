@@ -709,7 +709,8 @@ struct ModelServingReconciler::Pass {
     for (const auto& [index, pod] : inst.pods) {
       PodContext ctx{&ms, g.name, g.ordinal, inst.role, inst.role_id, index == 0};
       if (auto ready = run_on_pod_ready(ctx, *pod); !ready) {
-        warn("PluginFailed", fmt::format("pod {}: {}", str(member(*pod, "metadata"), "name"), ready.error().to_string()));
+        warn("PluginFailed",
+             fmt::format("pod {}: {}", str(member(*pod, "metadata"), "name"), ready.error().to_string()));
         retry_in(kRetryShortly);
         return false;
       }

@@ -19,9 +19,9 @@ TEST(PodEnv, Expansion) {
   struct Case {
     const char* in;
     const char* out;
-  } cases[] = {{"$(A)", "a"},           {"x$(A)y", "xay"},        {"$(B)", "$(B)"},   {"$$(A)", "$(A)"},
-               {"$$$(A)", "$a"},        {"$(EMPTY)-", "-"},       {"$(A", "$(A"},     {"a$", "a$"},
-               {"$A", "$A"},            {"$(A)$(A)", "aa"},       {"", ""}};
+  } cases[] = {{"$(A)", "a"},    {"x$(A)y", "xay"},  {"$(B)", "$(B)"}, {"$$(A)", "$(A)"},
+               {"$$$(A)", "$a"}, {"$(EMPTY)-", "-"}, {"$(A", "$(A"},   {"a$", "a$"},
+               {"$A", "$A"},     {"$(A)$(A)", "aa"}, {"", ""}};
   for (const Case& c : cases) EXPECT_EQ(expand(c.in, get), c.out) << c.in;
   EXPECT_EQ(expand("$(X)", none), "$(X)");
 }
@@ -49,9 +49,9 @@ TEST(PodEnv, SourcesAndOrder) {
   };
   auto env = container_env(pod, container, "10.244.0.7", "10.244.0.1", lookup);
   ASSERT_TRUE(env) << env.error().to_string();
-  EnvList want = {{"CFG_X", "overridden"}, {"CFG_Y", "2"},  {"POD", "p"},          {"IP", "10.244.0.7"},
-                  {"APP", "web"},          {"CPU", "2"},    {"MEM_MI", "1024"},     {"TOKEN", "hunter2"},
-                  {"URL", "http://10.244.0.7:8000/p/$(NOPE)"}};
+  EnvList want = {{"CFG_X", "overridden"}, {"CFG_Y", "2"},       {"POD", "p"},
+                  {"IP", "10.244.0.7"},    {"APP", "web"},       {"CPU", "2"},
+                  {"MEM_MI", "1024"},      {"TOKEN", "hunter2"}, {"URL", "http://10.244.0.7:8000/p/$(NOPE)"}};
   EXPECT_EQ(*env, want);
   EXPECT_EQ(expand_all(Json::array({"serve", "--host=$(IP)", "$$(IP)"}), *env),
             (std::vector<std::string>{"serve", "--host=10.244.0.7", "$(IP)"}));
