@@ -39,14 +39,34 @@ printf 'a\nb\n' >"$src/tokenizer/vocab.txt"
 nfiles=3
 
 # --- Two processes, one cache: the second waits, then copies nothing. -------------------------------------------
+# A process started frozen (it stops itself before exec) and run in 2 ms steps until `until` holds, then left
+# frozen: on a fast machine a 64 MiB copy takes 40 ms, too short to be caught by polling while it runs.
+start_frozen() {  # start_frozen LOG ARGS...: sets $frozen
+  local log="$1"
+  shift
+  bash -c 'kill -STOP $$; exec "$@"' _ "$kthena" downloader "$@" >"$log" 2>&1 &
+  frozen=$!
+  pids+=("$frozen")
+  wait_for 10 "the process to stop itself" sh -c "grep -q '^State:.*T' /proc/$frozen/status"
+}
+step_until() {  # step_until WHAT PID COMMAND...: CONT/STOP in 2 ms steps until COMMAND succeeds
+  local what="$1" pid="$2"
+  shift 2
+  local deadline=$((SECONDS + 30))
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "never caught $what"
+    kill -0 "$pid" 2>/dev/null || fail "the process ended before $what"
+    kill -CONT "$pid"
+    sleep 0.002
+    kill -STOP "$pid"
+  done
+}
+
 out="$dir/cache1"
-"$kthena" downloader -s "pvc://$src" -o "$out" >"$dir/a.log" 2>&1 &
-a=$!
-pids+=("$a")
-wait_for 30 "the first process's lock" lock_pid_is "$a" "$out"
+start_frozen "$dir/a.log" -s "pvc://$src" -o "$out"
+a=$frozen
 # Frozen while holding the lock, so that the second process finds it held, whatever the machine's speed.
-kill -STOP "$a" || fail "the first process ended before it could be paused"
-lock_pid_is "$a" "$out" || fail "the first process released its lock before it was paused"
+step_until "the first process's lock" "$a" lock_pid_is "$a" "$out"
 "$kthena" downloader -s "pvc://$src" -o "$out" >"$dir/b.log" 2>&1 &
 b=$!
 pids+=("$b")
@@ -65,20 +85,12 @@ cmp -s "$src/model.safetensors" "$out/model.safetensors" || fail "model.safetens
 
 # --- kill -9 mid-copy: the partial file is never under its final name; the next process takes over. ---------------
 out="$dir/cache2"
-"$kthena" downloader -s "pvc://$src" -o "$out" >"$dir/killed.log" 2>&1 &
-k=$!
-pids+=("$k")
-wait_for 30 "the victim's lock" lock_pid_is "$k" "$out"
+start_frozen "$dir/killed.log" -s "pvc://$src" -o "$out"
+k=$frozen
+step_until "the victim's lock" "$k" lock_pid_is "$k" "$out"
 # Let it run in 2 ms steps until it is caught with a file half written.
-deadline=$((SECONDS + 30))
-kill -STOP "$k"
-until partial_exists "$out"; do
-  [ "$SECONDS" -lt "$deadline" ] || fail "never caught the copy mid-file"
-  lock_pid_is "$k" "$out" || fail "the copy finished before it could be caught mid-file"
-  kill -CONT "$k"
-  sleep 0.002
-  kill -STOP "$k"
-done
+step_until "the copy mid-file" "$k" partial_exists "$out"
+lock_pid_is "$k" "$out" || fail "the copy finished before it could be caught mid-file"
 kill -9 "$k"
 wait "$k" 2>/dev/null || true
 [ "$(cat "$out/.lock")" = "$k" ] || fail "the killed process's lock file is gone"
