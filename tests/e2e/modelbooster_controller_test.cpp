@@ -254,6 +254,32 @@ TEST_F(ModelBoosterController, ABackendRenameReplacesItsChildren) {
   EXPECT_TRUE(wait_condition("moving", "Active", "True"));
 }
 
+// The runtime and downloader images come from the ConfigMap model-booster-controller-config in the controller's
+// namespace, read at start, as upstream.
+TEST_F(ModelBoosterController, ImagesComeFromTheControllerConfigMap) {
+  manager_.reset();
+  Json config = {{"apiVersion", "v1"},
+                 {"kind", "ConfigMap"},
+                 {"metadata", {{"name", "model-booster-controller-config"}, {"namespace", "kthena-system"}}},
+                 {"data",
+                  {{"model_serving_runtime_image", "registry.example/kthena-runtime:1.2"},
+                   {"model_serving_downloader_image", "registry.example/kthena-downloader:1.2"}}}};
+  ASSERT_TRUE(client_->create(res::config_maps(), "kthena-system", config));
+  start_manager();
+  create_booster(small_booster("images"));
+  Json ms;
+  ASSERT_TRUE(eventually([&] { return !(ms = child(res::model_servings(), "images-b")).is_null(); }));
+  std::set<std::string> images;
+  for (const Json& role : ms["spec"]["template"]["roles"]) {
+    const Json& spec = role["entryTemplate"]["spec"];
+    for (const char* list : {"containers", "initContainers"}) {
+      for (const Json& c : spec.value(list, Json::array())) images.insert(c.value("image", ""));
+    }
+  }
+  EXPECT_TRUE(images.count("registry.example/kthena-runtime:1.2")) << ms.dump(2);
+  EXPECT_TRUE(images.count("registry.example/kthena-downloader:1.2")) << ms.dump(2);
+}
+
 // Every upstream ModelBooster example (HEAD and v0.2.0) produces, live, what `kthena convert` computes for the stored
 // booster; the converter itself is checked against upstream's goldens in tests/conformance.
 class ModelBoosterExamples : public ModelBoosterController, public ::testing::WithParamInterface<std::string> {};
