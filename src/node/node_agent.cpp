@@ -157,7 +157,8 @@ void NodeAgent::stop() {
   if (heartbeat_.joinable()) heartbeat_.join();
   {
     std::lock_guard lock(mutex_);
-    workers_.clear();  // each stops its containers
+    for (auto& [uid, worker] : workers_) worker->request_stop();  // all at once: each waits its grace period
+    workers_.clear();                                             // joins them
   }
   if (informers_) informers_->stop();
 }

@@ -18,6 +18,7 @@
 #include "node/pod_volumes.h"
 #include "node/probes.h"
 #include "node/process/container_process.h"
+#include "node/process/log_file.h"
 
 namespace kthena::node {
 namespace {
@@ -95,6 +96,7 @@ struct PodWorker::State {
   Json last_status;                             // what we last wrote
   bool terminated = false;                      // every container stopped for good
   Clock::time_point last_delete{};              // the final delete, retried until the object is gone
+  Clock::time_point next_rotation{};            // when the log sizes are checked next
 };
 
 PodWorker::PodWorker(NodeContext& context, std::string key, std::string uid)
@@ -111,6 +113,11 @@ PodWorker::~PodWorker() {
 void PodWorker::notify() {
   std::lock_guard lock(mutex_);
   notified_ = true;
+  wake_.notify_all();
+}
+
+void PodWorker::request_stop() {
+  thread_.request_stop();
   wake_.notify_all();
 }
 
@@ -331,7 +338,7 @@ struct Pass {
     launch.uid = run_uid;
     launch.gid = run_gid;
     fs::path log = s.pod_dir / "logs" / (c.name + ".log");
-    if (fs::exists(log, ec)) fs::rename(log, s.pod_dir / "logs" / (c.name + ".log.1"), ec);  // --previous
+    if (fs::exists(log, ec)) (void)keep_previous_log(log);  // for --previous
     launch.log_path = log;
     // The container's user owns its log: a program that reopens /dev/stdout (nginx does) opens this file.
     { std::ofstream touch(log, std::ios::app); }
@@ -474,10 +481,25 @@ struct Pass {
     return c.readiness ? c.readiness->passing() : true;
   }
 
+  // Logs rotate at 10 MiB, five generations kept (the kubelet's containerLogMaxSize and containerLogMaxFiles).
+  void rotate_logs() {
+    if (Clock::now() < s.next_rotation) return;
+    s.next_rotation = Clock::now() + 10s;
+    for (auto* list : {&s.init_containers, &s.containers}) {
+      for (Container& c : *list) {
+        if (!c.process) continue;
+        if (auto rotated = rotate_log(s.pod_dir / "logs" / (c.name + ".log"), int64_t{10} << 20, 5); !rotated) {
+          spdlog::warn("node: pod {}/{}: rotating the log of {}: {}", ns, name, c.name, rotated.error().to_string());
+        }
+      }
+    }
+  }
+
   // One pass over a live pod.
   void sync() {
     if (!set_up()) return;
     refresh_hosts();
+    rotate_logs();
     // Init containers, one at a time, in order.
     for (Container& c : s.init_containers) {
       if (c.completed) continue;

@@ -24,6 +24,8 @@ class PodWorker {
 
   // Something about the pod (or what it resolves: Services, other pods) changed.
   void notify();
+  // Asks the worker to stop its containers and end, without waiting (the agent stops every worker at once).
+  void request_stop();
   // The pod is gone for good (deleted and finalized): the worker has nothing left to do.
   bool finished() const;
   const std::string& uid() const { return uid_; }
