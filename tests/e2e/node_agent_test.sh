@@ -53,7 +53,7 @@ start_node() {
     >"$dir/node$1.out" 2>"$dir/node$1.err" &
   node_pid=$!
   pids+=($node_pid)
-  wait_for 20 grep -q 'node test-node started' "$dir/node$1.out" || fail "node did not start"
+  wait_for 20 grep -qs 'node test-node started' "$dir/node$1.out" || fail "node did not start"
 }
 start_node 1
 kubectl get node test-node -o jsonpath='{.status.allocatable.huawei\.com/ascend-1980}' | grep -qx 4 ||
@@ -71,7 +71,9 @@ kubectl wait --for=jsonpath='{.status.availableReplicas}'=1 modelserving/sample 
   fail "sample never available"
 ip=$(kubectl get pod sample-0-prefill-0-0 -o jsonpath='{.status.podIP}')
 port=$(kubectl get pod sample-0-prefill-0-0 -o jsonpath='{.spec.containers[0].ports[0].containerPort}')
-curl -sf "http://$ip:${port:-80}/" | grep -qi nginx || fail "no nginx answer at $ip:${port:-80}"
+# Ready is "started" for a container without a readiness probe, as in a cluster: nginx may not listen yet.
+nginx_answers() { curl -sf --max-time 2 "http://$ip:${port:-80}/" | grep -qi nginx; }
+wait_for 30 nginx_answers || fail "no nginx answer at $ip:${port:-80}"
 [ "$(kubectl get pods -o jsonpath='{.items[*].status.podIP}' | tr ' ' '\n' | sort -u | wc -l)" = 8 ] ||
   fail "pod IPs not distinct: $(kubectl get pods -o wide)"
 kubectl describe node test-node | grep -q 'Non-terminated Pods:.*(8 in total)' ||
@@ -123,7 +125,7 @@ kill -9 "$node_pid"
 wait_for 10 no_processes || fail "processes outlived the agent: $(pgrep -af "$dir/node/pods")"
 start_node 2
 wait_for 60 running modelserving.volcano.sh/name=sample 8 || fail "after restart: $(kubectl get pods -o wide)"
-curl -sf "http://$ip:${port:-80}/" | grep -qi nginx || fail "the restarted pod lost its address $ip"
+wait_for 30 nginx_answers || fail "the restarted pod lost its address $ip"
 
 # Everything deleted: no pod, process, namespace or veth left.
 kubectl delete modelservings --all --wait=true >/dev/null
