@@ -1,18 +1,16 @@
 #include "node/hosts_file.h"
 
+#include "api/json_fields.h"
+
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 namespace kthena::node {
-namespace {
 
-std::string str(const Json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using api::lenient::str;
+namespace {
 
 bool ready(const Json& pod) {
   const Json& status = pod.value("status", Json::object());

@@ -1,5 +1,7 @@
 #include "node/node_agent.h"
 
+#include "api/json_fields.h"
+
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -15,6 +17,8 @@
 #include "node/process/container_process.h"
 
 namespace kthena::node {
+
+using api::lenient::str;
 namespace {
 
 namespace fs = std::filesystem;
@@ -22,20 +26,6 @@ namespace res = kube::resources;
 using namespace std::chrono_literals;
 
 constexpr const char* kLeaseNamespace = "kube-node-lease";
-
-std::string str(const Json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string now_rfc3339() {
-  return api::format_rfc3339(std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()));
-}
-std::string now_micro() {
-  return api::format_rfc3339_micro(
-      std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()));
-}
 
 int64_t memory_bytes() {
   std::ifstream in("/proc/meminfo");
@@ -197,7 +187,7 @@ Result<void> NodeAgent::register_node() {
     if (!written) return fail(written.error());
     existing = std::move(written);
   }
-  std::string now = now_rfc3339();
+  std::string now = api::now_rfc3339();
   Json status = {{"capacity", capacity},
                  {"allocatable", capacity},
                  {"conditions", Json::array({{{"type", "Ready"},
@@ -246,7 +236,7 @@ void NodeAgent::heartbeat(std::stop_token stop) {
               {"metadata", {{"name", name}, {"namespace", kLeaseNamespace}}},
               {"spec", {{"holderIdentity", name}, {"leaseDurationSeconds", seconds}}}};
     }
-    next["spec"]["renewTime"] = now_micro();
+    next["spec"]["renewTime"] = api::now_rfc3339_micro();
     auto written = lease ? context_.client->update(res::leases(), next)
                          : context_.client->create(res::leases(), kLeaseNamespace, next);
     if (!written && written.error().code != ErrorCode::kConflict) {
@@ -332,7 +322,7 @@ void NodeAgent::schedule_pass() {
                           {"reason", w.reason},
                           {"message", w.message},
                           {"lastProbeTime", nullptr},
-                          {"lastTransitionTime", now_rfc3339()}});
+                          {"lastTransitionTime", api::now_rfc3339()}});
     updated["status"]["conditions"] = conditions;
     if (!updated["status"].contains("phase")) updated["status"]["phase"] = "Pending";
     (void)context_.client->update_status(res::pods(), updated);
@@ -373,7 +363,7 @@ void NodeAgent::write_pod_group(const GangOutcome& gang) {
   }
   if (same && found) return;
   Json condition = next.condition;
-  condition["lastTransitionTime"] = now_rfc3339();
+  condition["lastTransitionTime"] = api::now_rfc3339();
   condition["transitionID"] = str((*group)["metadata"], "uid");
   // The other condition type (Scheduled vs Unschedulable) is stale once this one holds.
   Json kept = Json::array();

@@ -1,17 +1,15 @@
 #include "node/pod_env.h"
 
+#include "api/json_fields.h"
+
 #include <fmt/format.h>
 
 #include "api/values/quantity.h"
 
 namespace kthena::node {
-namespace {
 
-std::string str(const Json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using api::lenient::str;
+namespace {
 
 // metadata.labels['app'] -> ("labels", "app").
 std::optional<std::pair<std::string, std::string>> subscript(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "node/pod_volumes.h"
 
+#include "api/json_fields.h"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -8,15 +10,11 @@
 #include <fmt/format.h>
 
 namespace kthena::node {
+
+using api::lenient::str;
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string str(const Json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // A relative path that stays inside its folder ("a/b", not "../x" or "/etc").
 bool safe_relative(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "node/pod_worker.h"
 
+#include "api/json_fields.h"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -21,22 +23,14 @@
 #include "node/process/log_file.h"
 
 namespace kthena::node {
+
+using api::lenient::str;
 namespace {
 
 namespace fs = std::filesystem;
 namespace res = kube::resources;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-std::string str(const Json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string now_rfc3339() {
-  return api::format_rfc3339(std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()));
-}
 
 // Rewrites `path` in place when its content differs: it is bind-mounted into running containers, so a rename
 // would leave them the old file.
@@ -207,7 +201,7 @@ struct Pass {
     s.volumes = std::move(*volumes);
     s.hosts_path = s.pod_dir / "etc-hosts";
     refresh_hosts();
-    s.start_time = now_rfc3339();
+    s.start_time = api::now_rfc3339();
     auto make = [&](const char* list, bool init, std::vector<Container>& out) {
       for (const Json& c : spec().value(list, Json::array())) {
         Container container;
@@ -353,7 +347,7 @@ struct Pass {
       c.waiting_reason = "RunContainerError";
       c.waiting_message = process.error().message;
       c.exited = ExitStatus{128, 0, "StartError"};
-      c.finished_at = now_rfc3339();
+      c.finished_at = api::now_rfc3339();
       event("Warning", "Failed", "Error: " + c.waiting_message);
       return;
     }
@@ -362,7 +356,7 @@ struct Pass {
     c.exited.reset();
     c.waiting_reason.clear();
     c.waiting_message.clear();
-    c.started_at = now_rfc3339();
+    c.started_at = api::now_rfc3339();
     c.started_clock = Clock::now();
     auto now = Clock::now();
     c.startup.reset();
@@ -404,7 +398,7 @@ struct Pass {
   // The current instance ended: restart it (after back-off) when the policy says so.
   void handle_exit(Container& c, ExitStatus exit) {
     c.exited = exit;
-    c.finished_at = now_rfc3339();
+    c.finished_at = api::now_rfc3339();
     c.process.reset();
     if (c.init && exit.exit_code == 0) {
       c.completed = true;
@@ -612,7 +606,7 @@ struct Pass {
       std::string type = str(c, "type");
       if (!ours.count(type)) conditions.push_back(c);
     }
-    std::string now = now_rfc3339();
+    std::string now = api::now_rfc3339();
     for (const char* type : {"PodScheduled", "Initialized", "ContainersReady", "Ready"}) {
       std::string status = ours[type] ? "True" : "False";
       std::string since = now;

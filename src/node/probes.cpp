@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "node/unique_fd.h"
+
 namespace kthena::node {
 namespace {
 
@@ -22,22 +24,8 @@ int int_field(const Json& object, const char* key, int fallback) {
   return it != object.end() && it->is_number_integer() ? it->get<int>() : fallback;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Connects within `timeout`; the socket stays non-blocking (reads below poll).
-Result<std::unique_ptr<Fd>> connect_to(const std::string& host, int port, std::chrono::milliseconds timeout) {
+Result<UniqueFd> connect_to(const std::string& host, int port, std::chrono::milliseconds timeout) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -50,19 +38,19 @@ Result<std::unique_ptr<Fd>> connect_to(const std::string& host, int port, std::c
     addr.sin_addr = reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr;
     freeaddrinfo(found);
   }
-  auto fd = std::make_unique<Fd>(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (fd->get() < 0) return fail(ErrorCode::kIo, std::strerror(errno));
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return fail(ErrorCode::kIo, std::strerror(errno));
   std::string where = fmt::format("{}:{}", host, port);
-  if (::connect(fd->get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
     return fail(ErrorCode::kIo, fmt::format("dial tcp {}: connect: {}", where, std::strerror(errno)));
   }
-  pollfd p{fd->get(), POLLOUT, 0};
+  pollfd p{fd.get(), POLLOUT, 0};
   if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
     return fail(ErrorCode::kTimeout, fmt::format("dial tcp {}: i/o timeout", where));
   }
   int err = 0;
   socklen_t len = sizeof err;
-  ::getsockopt(fd->get(), SOL_SOCKET, SO_ERROR, &err, &len);
+  ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) return fail(ErrorCode::kIo, fmt::format("dial tcp {}: connect: {}", where, std::strerror(err)));
   return fd;
 }
@@ -99,20 +87,20 @@ ProbeOutcome http_get(const Json& get, const std::string& pod_ip, const Json& co
     request += fmt::format("{}: {}\r\n", h.value("name", ""), h.value("value", ""));
   }
   request += "Connection: close\r\n\r\n";
-  if (::send((*fd)->get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+  if (::send(fd->get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
     return {false, fmt::format("Get {:?}: write: {}", url, std::strerror(errno))};
   }
   std::string head;
   while (head.find("\r\n") == std::string::npos && head.size() < 4096) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd p{(*fd)->get(), POLLIN, 0};
+    pollfd p{fd->get(), POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
       return {false, fmt::format("Get {:?}: context deadline exceeded (Client.Timeout exceeded while awaiting "
                                  "headers)",
                                  url)};
     }
     char buf[1024];
-    ssize_t n = ::recv((*fd)->get(), buf, sizeof buf, 0);
+    ssize_t n = ::recv(fd->get(), buf, sizeof buf, 0);
     if (n <= 0) return {false, fmt::format("Get {:?}: EOF", url)};
     head.append(buf, static_cast<size_t>(n));
   }

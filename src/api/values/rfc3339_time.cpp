@@ -116,6 +116,14 @@ std::string format_rfc3339(Time t) {
   return format_seconds(to_civil(t)) + "Z";
 }
 
+std::string now_rfc3339() {
+  return format_rfc3339(std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()));
+}
+
+std::string now_rfc3339_micro() {
+  return format_rfc3339_micro(std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()));
+}
+
 std::string format_rfc3339_micro(Time t) {
   Civil c = to_civil(t);
   return format_seconds(c) + fmt::format(".{:06d}Z", c.nanos / 1000);

@@ -17,5 +17,8 @@ Result<Time> parse_rfc3339(std::string_view text);
 std::string format_rfc3339(Time t);        // seconds, truncated, "Z"
 std::string format_rfc3339_micro(Time t);  // six fractional digits, "Z"
 std::string format_rfc3339_nano(Time t);   // Go's RFC3339Nano: up to nine digits, trailing zeros dropped
+// The current time as metav1.Time / metav1.MicroTime write it (conditions, timestamps the controllers stamp).
+std::string now_rfc3339();
+std::string now_rfc3339_micro();
 
 }  // namespace kthena::api

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/json_fields.h"
 #include "api/values/rfc3339_time.h"
 #include "controllers/modelbooster/booster_status.h"
 #include "controllers/modelbooster/ownership.h"
@@ -16,16 +17,9 @@ namespace res = kube::resources;
 // While a ModelRoute of the old modelName is being deleted, or a child's cache catches up.
 constexpr std::chrono::milliseconds kRetryShortly = 1s;
 
-const Json& member(const Json& object, std::string_view key) {
-  static const Json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-std::string str(const Json& object, std::string_view key) {
-  const Json& value = member(object, key);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
+using api::lenient::member;
+using api::lenient::str;
+
 std::string label(const Json& object, std::string_view key) {
   return str(member(member(object, "metadata"), "labels"), key);
 }
@@ -56,10 +50,6 @@ kube::IndexFn by_model_booster() {
     if (!uid.empty()) out.push_back(str(member(object, "metadata"), "namespace") + "/" + uid);
     return out;
   };
-}
-
-std::string now_rfc3339() {
-  return api::format_rfc3339(std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()));
 }
 
 // An error that says which object and what the API server answered ("ModelServing m-b: spec...: Invalid value").
@@ -230,7 +220,7 @@ struct ModelBoosterReconciler::Pass {
   Result<void> write_status(const ReconcileOutcome& outcome) {
     const Json& meta = booster["metadata"];
     int64_t generation = member(meta, "generation").is_number_integer() ? meta["generation"].get<int64_t>() : 0;
-    Json status = booster_status(member(booster, "status"), generation, outcome, now_rfc3339());
+    Json status = booster_status(member(booster, "status"), generation, outcome, api::now_rfc3339());
     if (status == member(booster, "status")) return {};
     Json updated = booster;
     updated["status"] = std::move(status);

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <map>
 
-#include "controllers/modelserving/json_fields.h"
+#include "api/json_fields.h"
 
 namespace kthena::controllers::modelserving {
+
+using api::lenient::member;
+using api::lenient::str;
 namespace {
 
 constexpr std::string_view kAvailable = "Available";

@@ -5,10 +5,13 @@
 #include <fmt/format.h>
 
 #include "api/admission.h"
-#include "controllers/modelserving/json_fields.h"
+#include "api/json_fields.h"
 #include "controllers/modelserving/naming.h"
 
 namespace kthena::controllers::modelserving {
+
+using api::lenient::member;
+using api::lenient::str;
 namespace {
 
 namespace res = kube::resources;

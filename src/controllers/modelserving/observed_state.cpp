@@ -1,9 +1,12 @@
 #include "controllers/modelserving/observed_state.h"
 
-#include "controllers/modelserving/json_fields.h"
+#include "api/json_fields.h"
 #include "controllers/modelserving/naming.h"
 
 namespace kthena::controllers::modelserving {
+
+using api::lenient::member;
+using api::lenient::str;
 namespace {
 
 constexpr auto kExpectationTimeout = std::chrono::seconds(30);

@@ -8,10 +8,13 @@
 #include <vector>
 
 #include "api/field_error.h"
+#include "api/json_fields.h"
 #include "common/assert.h"
-#include "controllers/modelserving/json_fields.h"
 
 namespace kthena::controllers::modelserving {
+
+using api::lenient::member;
+using api::lenient::str;
 namespace {
 
 std::string string_or_empty(const Json& value) {

@@ -6,12 +6,15 @@
 #include <map>
 #include <string>
 
+#include "api/json_fields.h"
 #include "api/values/quantity.h"
-#include "controllers/modelserving/json_fields.h"
 #include "controllers/modelserving/naming.h"
 #include "controllers/revision_hash.h"
 
 namespace kthena::controllers::modelserving {
+
+using api::lenient::member;
+using api::lenient::str;
 namespace {
 
 constexpr std::string_view kQueueAnnotation = "scheduling.volcano.sh/queue-name";

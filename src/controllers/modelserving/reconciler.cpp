@@ -5,10 +5,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "api/json_fields.h"
 #include "api/values/rfc3339_time.h"
 #include "common/log.h"
 #include "controllers/modelserving/conditions.h"
-#include "controllers/modelserving/json_fields.h"
 #include "controllers/modelserving/naming.h"
 #include "controllers/modelserving/plugins.h"
 #include "controllers/modelserving/pod_builder.h"
@@ -17,6 +17,9 @@
 #include "controllers/modelserving/scale_down.h"
 
 namespace kthena::controllers::modelserving {
+
+using api::lenient::member;
+using api::lenient::str;
 namespace {
 
 using namespace std::chrono_literals;
@@ -43,10 +46,6 @@ std::string owner_uid(const Json& object) {
     if (ref.is_object() && ref.value("controller", false)) return str(ref, "uid");
   }
   return {};
-}
-
-std::string now_rfc3339() {
-  return api::format_rfc3339(std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()));
 }
 
 }  // namespace
@@ -788,7 +787,7 @@ struct ModelServingReconciler::Pass {
                                        ? ms["metadata"]["generation"].get<int64_t>()
                                        : int64_t{0};
     status["labelSelector"] = scale_label_selector(ms);
-    std::string now = now_rfc3339();
+    std::string now = api::now_rfc3339();
     if (progressing.empty()) {
       set_condition(status,
                     {{"type", "Available"},

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "node/network/ipv4_subnet.h"
-#include "node/network/unique_fd.h"
+#include "node/unique_fd.h"
 
 namespace kthena::node {
 namespace {

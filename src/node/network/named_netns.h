@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "common/result.h"
-#include "node/network/unique_fd.h"
+#include "node/unique_fd.h"
 
 namespace kthena::node {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "node/network/unique_fd.h"
+#include "node/unique_fd.h"
 
 namespace kthena::node {
 

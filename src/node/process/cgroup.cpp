@@ -38,7 +38,7 @@ std::optional<std::string> read_file(const fs::path& path) {
 // cgroup files take one write(2) each; an ofstream could split or buffer it past the error.
 bool write_file(const fs::path& path, const std::string& content) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return false;
+  if (!fd) return false;
   return ::write(fd.get(), content.data(), content.size()) == static_cast<ssize_t>(content.size());
 }
 

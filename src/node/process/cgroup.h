@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "node/process/unique_fd.h"
+#include "node/unique_fd.h"
 
 namespace kthena::node {
 

@@ -24,7 +24,7 @@
 
 #include "node/process/cgroup.h"
 #include "node/process/spawn_plan.h"
-#include "node/process/unique_fd.h"
+#include "node/unique_fd.h"
 
 namespace kthena::node {
 namespace {
@@ -274,7 +274,7 @@ class HostProcess final : public ContainerProcess {
     if (pid_namespace_) {
       for (const char* ns : {"net", "pid", "mnt"}) {
         UniqueFd fd(::open(fmt::format("/proc/{}/ns/{}", pid_, ns).c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd.valid())
+        if (!fd)
           return fail(ErrorCode::kUnavailable,
                       fmt::format("exec: the container's {} namespace: {}", ns, errno_text(errno)));
         plan.join_ns_fds.push_back(fd.get());
@@ -369,7 +369,7 @@ class HostProcess final : public ContainerProcess {
     for (;;) {
       if (poll()) return true;
       if (Clock::now() >= deadline) return false;
-      if (pidfd_.valid()) {
+      if (pidfd_) {
         wait_readable(pidfd_.get(), deadline);
       } else {
         std::this_thread::sleep_for(milliseconds(5));
@@ -503,13 +503,12 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
   if (!l.log_path.parent_path().empty()) fs::create_directories(l.log_path.parent_path(), ec);
   // 0600 and the agent's: the container writes through the descriptor it inherits, other pods' users read nothing.
   UniqueFd log(::open(l.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!log.valid()) return fail(ErrorCode::kIo, fmt::format("log {}: {}", l.log_path.string(), errno_text(errno)));
+  if (!log) return fail(ErrorCode::kIo, fmt::format("log {}: {}", l.log_path.string(), errno_text(errno)));
   UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   UniqueFd netns;
   if (root && !l.netns_path.empty()) {
     netns.reset(::open(l.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!netns.valid())
-      return fail(ErrorCode::kIo, fmt::format("network namespace {}: {}", l.netns_path, errno_text(errno)));
+    if (!netns) return fail(ErrorCode::kIo, fmt::format("network namespace {}: {}", l.netns_path, errno_text(errno)));
   }
   auto cgroup =
       Cgroup::create(l.name.empty() ? random_name() : l.name, l.cpu_limit_millis, l.memory_limit_bytes, warnings);

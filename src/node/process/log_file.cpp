@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "node/process/unique_fd.h"
+#include "node/unique_fd.h"
 
 namespace kthena::node {
 namespace {
@@ -33,7 +33,7 @@ fs::path rotated_log_path(const fs::path& path, int n) {
 
 Result<bool> rotate_log(const fs::path& path, int64_t max_bytes, int keep) {
   UniqueFd in(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
-  if (!in.valid()) {
+  if (!in) {
     if (errno == ENOENT) return false;
     return io_error("open", path);
   }
@@ -47,7 +47,7 @@ Result<bool> rotate_log(const fs::path& path, int64_t max_bytes, int keep) {
 
   fs::path first = rotated_log_path(path, 1);
   UniqueFd out(::open(first.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!out.valid()) return io_error("create", first);
+  if (!out) return io_error("create", first);
   off_t offset = 0;
   while (offset < st.st_size) {
     ssize_t n = ::sendfile(out.get(), in.get(), &offset, static_cast<size_t>(st.st_size - offset));

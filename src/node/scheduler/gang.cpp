@@ -1,5 +1,7 @@
 #include "node/scheduler/gang.h"
 
+#include "api/json_fields.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -8,14 +10,10 @@
 #include "api/values/selector.h"
 
 namespace kthena::node {
-namespace {
 
-const Json& field(const Json& object, const char* name) {
-  static const Json kNull;  // immutable: shared read-only "absent" value
-  if (!object.is_object()) return kNull;
-  auto it = object.find(name);
-  return it == object.end() ? kNull : *it;
-}
+using api::lenient::member;
+using api::lenient::str;
+namespace {
 
 int64_t integer_or(const Json& value, int64_t fallback) {
   return value.is_number_integer() ? value.get<int64_t>() : fallback;
@@ -34,7 +32,7 @@ struct Policy {
   std::string instance(const PodView& pod) const {
     std::string out;
     for (const std::string& k : keys) {
-      const Json& v = field(pod.labels(), k.c_str());
+      const Json& v = member(pod.labels(), k.c_str());
       out += (out.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : std::string());
     }
     return out;
@@ -43,21 +41,21 @@ struct Policy {
 
 std::vector<Policy> read_policies(const Json& spec) {
   std::vector<Policy> out;
-  const Json& list = field(spec, "subGroupPolicy");
+  const Json& list = member(spec, "subGroupPolicy");
   if (!list.is_array()) return out;
   for (const Json& entry : list) {
     Policy p;
-    p.name = field(entry, "name").is_string() ? field(entry, "name").get<std::string>() : "";
-    const Json& selector = field(entry, "labelSelector");
+    p.name = member(entry, "name").is_string() ? member(entry, "name").get<std::string>() : "";
+    const Json& selector = member(entry, "labelSelector");
     // No selector: the policy covers every pod of the group. One that does not parse selects nothing, so a bad
     // policy cannot hold the group back.
     if (!selector.is_null())
       p.selector = api::Selector::from_label_selector(selector).value_or(api::Selector::nothing());
-    for (const Json& k : field(entry, "matchLabelKeys").is_array() ? field(entry, "matchLabelKeys") : Json::array()) {
+    for (const Json& k : member(entry, "matchLabelKeys").is_array() ? member(entry, "matchLabelKeys") : Json::array()) {
       if (k.is_string()) p.keys.push_back(k.get<std::string>());
     }
-    p.size = std::max<int64_t>(1, integer_or(field(entry, "subGroupSize"), 1));
-    p.min = std::max<int64_t>(0, integer_or(field(entry, "minSubGroups"), 0));
+    p.size = std::max<int64_t>(1, integer_or(member(entry, "subGroupSize"), 1));
+    p.min = std::max<int64_t>(0, integer_or(member(entry, "minSubGroups"), 0));
     out.push_back(std::move(p));
   }
   return out;
@@ -119,10 +117,10 @@ std::string unfit(const NodeState& node, const Ledger& ledger, const std::vector
 
 GangOutcome schedule_gang(const NodeState& node, Ledger& ledger, const std::string& key, const Json& pod_group,
                           const std::vector<const PodView*>& members, Decisions& decisions) {
-  const Json& spec = field(pod_group, "spec");
+  const Json& spec = member(pod_group, "spec");
   GangOutcome out;
   out.pod_group = key;
-  out.min_member = static_cast<int32_t>(std::clamp<int64_t>(integer_or(field(spec, "minMember"), 1), 0, INT32_MAX));
+  out.min_member = static_cast<int32_t>(std::clamp<int64_t>(integer_or(member(spec, "minMember"), 1), 0, INT32_MAX));
   const int64_t min_member = out.min_member;
 
   std::vector<const PodView*> pending;
@@ -140,7 +138,7 @@ GangOutcome schedule_gang(const NodeState& node, Ledger& ledger, const std::stri
   // against Inqueue, whatever else stops the group.
   std::string min_resources_short;
   const Json no_resources = Json::object();
-  const Json& min_resources = field(spec, "minResources").is_object() ? field(spec, "minResources") : no_resources;
+  const Json& min_resources = member(spec, "minResources").is_object() ? member(spec, "minResources") : no_resources;
   for (const auto& [r, value] : min_resources.items()) {
     auto q = api::Quantity::from_json(value);
     if (!q) continue;

@@ -28,7 +28,7 @@
 #include "node/network/ipv4_subnet.h"
 #include "node/network/named_netns.h"
 #include "node/network/netlink.h"
-#include "node/network/unique_fd.h"
+#include "node/unique_fd.h"
 
 namespace kthena::node {
 namespace {

@@ -1,5 +1,6 @@
 // Reading members of API objects that may be missing or of the wrong type (objects built in code skip the schema's
-// defaults): a missing member reads as null, a non-string as "".
+// defaults, caches hold whatever was written): a missing member reads as null, a non-string as "". Shared by the
+// controllers and the node agent.
 #pragma once
 
 #include <string>
@@ -7,7 +8,8 @@
 
 #include "api/json.h"
 
-namespace kthena::controllers::modelserving {
+// Their own namespace: api::member (types/field_reader.h) already names a pointer-returning lookup.
+namespace kthena::api::lenient {
 
 inline const Json& member(const Json& object, std::string_view key) {
   static const Json kNull;
@@ -21,4 +23,4 @@ inline std::string str(const Json& object, std::string_view key) {
   return value.is_string() ? value.get<std::string>() : std::string();
 }
 
-}  // namespace kthena::controllers::modelserving
+}  // namespace kthena::api::lenient

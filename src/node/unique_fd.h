@@ -1,4 +1,5 @@
-// An owned file descriptor: closed when the owner goes, so no error path of a spawn leaks one into the next child.
+// An owned file descriptor: closed when its owner goes, so no error path leaks a socket, a namespace handle, or a
+// descriptor into a container spawned next. One class for the whole node library (network/ and process/).
 #pragma once
 
 #include <unistd.h>
@@ -21,7 +22,7 @@ class UniqueFd {
   ~UniqueFd() { reset(); }
 
   int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
+  explicit operator bool() const { return fd_ >= 0; }
   void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
