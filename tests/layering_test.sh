@@ -15,7 +15,8 @@ declare -A allowed=(
   [node]="common api kube http node"
   [router]="common api http kube router"
   [sim]="common http sim"
-  [cli]="common api http kube apiserver controllers downloader node router runtime sim cli"
+  [ctl]="common api http kube ctl"
+  [cli]="common api http kube apiserver controllers downloader node router runtime sim ctl cli"
 )
 status=0
 # One grep over the tree and one awk (a sed per include line took a minute on a loaded 2-core machine).

@@ -144,8 +144,9 @@ void finish_watch(const std::shared_ptr<WatchStream::State>& state, std::optiona
   state->ready.notify_all();
 }
 
+// `raw`: the body's pieces as DATA events (a streamed log) instead of one JSON watch event per line.
 asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStream::State> state,
-                                std::shared_ptr<WatchCancel> cancel, std::string target, std::string token) {
+                                std::shared_ptr<WatchCancel> cancel, std::string target, std::string token, bool raw) {
   // No ?: with string temporaries in a coroutine: g++ 12 may destroy them twice.
   std::string authorization;
   if (!token.empty()) authorization = "Bearer " + token;
@@ -173,7 +174,7 @@ asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStr
     if (cancel->cancelled) break;
     // The read races the cancel timer; whichever finishes first cancels the other.
     cancel->arm();
-    auto read = response.read_line();
+    auto read = raw ? response.read_some() : response.read_line();
     auto expired = until_expired(cancel->timer);
     auto next = co_await (std::move(read) || std::move(expired));
     if (cancel->cancelled) break;
@@ -188,6 +189,12 @@ asio::awaitable<void> run_watch(KubeClient::Impl* impl, std::shared_ptr<WatchStr
     }
     if (!*line) break;
     if ((*line)->empty()) continue;
+    if (raw) {
+      std::lock_guard lock(state->mutex);
+      state->events.push_back(WatchEvent{"DATA", Json(std::string(**line))});
+      state->ready.notify_all();
+      continue;
+    }
     auto parsed = api::decode_json(**line, "watch event");
     if (!parsed || !parsed->is_object() || !parsed->contains("type") || !(*parsed)["type"].is_string()) {
       failure = Error{ErrorCode::kBadRequest, "", "malformed watch event: " + std::string((*line)->substr(0, 200))};
@@ -405,9 +412,19 @@ Result<std::unique_ptr<WatchStream>> KubeClient::watch(const Resource& resource,
   if (!options.label_selector.empty()) target += "&labelSelector=" + query_escape(options.label_selector);
   if (!options.field_selector.empty()) target += "&fieldSelector=" + query_escape(options.field_selector);
 
+  return start_stream(std::move(target), options.idle_timeout, false);
+}
+
+Result<std::unique_ptr<WatchStream>> KubeClient::stream(std::string_view target,
+                                                        std::chrono::milliseconds idle_timeout) {
+  return start_stream(impl_->prefix + std::string(target), idle_timeout, true);
+}
+
+std::unique_ptr<WatchStream> KubeClient::start_stream(std::string target, std::chrono::milliseconds idle_timeout,
+                                                      bool raw) {
   auto state = std::make_shared<WatchStream::State>();
   auto executor = impl_->executor();
-  auto cancel = std::make_shared<WatchCancel>(executor, options.idle_timeout);
+  auto cancel = std::make_shared<WatchCancel>(executor, idle_timeout);
   state->cancel = [executor, cancel] {
     asio::post(executor, [cancel] {
       cancel->cancelled = true;
@@ -419,7 +436,7 @@ Result<std::unique_ptr<WatchStream>> KubeClient::watch(const Resource& resource,
     std::erase_if(impl_->live_watches, [](const auto& weak) { return weak.expired(); });
     impl_->live_watches.push_back(state);
   }
-  asio::co_spawn(executor, run_watch(impl_.get(), state, cancel, std::move(target), impl_->bearer(config_)),
+  asio::co_spawn(executor, run_watch(impl_.get(), state, cancel, std::move(target), impl_->bearer(config_), raw),
                  asio::detached);
   return std::make_unique<WatchStream>(state);
 }

@@ -91,6 +91,11 @@ class KubeClient {
                       const DeleteOptions& options = {});
   Result<std::unique_ptr<WatchStream>> watch(const Resource& resource, std::string_view ns,
                                              const WatchOptions& options = {});
+  // A streamed GET of `target` (a pod's log with follow=true): the body in pieces, as they arrive, as events of
+  // type "DATA" whose object is the text (a JSON string). The stream ends when the server ends the body; a non-2xx
+  // answer ends it with the server's error. `idle_timeout` as for watches (0: wait forever).
+  Result<std::unique_ptr<WatchStream>> stream(std::string_view target,
+                                              std::chrono::milliseconds idle_timeout = std::chrono::milliseconds(0));
 
   // Any request; `target` is the path and query ("/version"). Non-2xx answers are returned, not mapped to errors.
   Result<RawResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
@@ -109,6 +114,7 @@ class KubeClient {
  private:
   explicit KubeClient(RestConfig config);
   Result<Json> call(std::string_view method, std::string target, std::string body, std::string_view content_type);
+  std::unique_ptr<WatchStream> start_stream(std::string target, std::chrono::milliseconds idle_timeout, bool raw);
 
   RestConfig config_;
   std::unique_ptr<Impl> impl_;

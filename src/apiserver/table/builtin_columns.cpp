@@ -2,7 +2,7 @@
 // `kubectl get pods` looks as it does against a cluster.
 #include <fmt/format.h>
 
-#include "apiserver/table/human_duration.h"
+#include "api/values/human_duration.h"
 #include "apiserver/table/table_column.h"
 
 namespace kthena::apiserver {
@@ -185,7 +185,7 @@ std::vector<TableColumn> event_columns() {
     std::string t = text(field(e, {"lastTimestamp"}));
     if (t.empty()) t = text(field(e, {"eventTime"}));
     if (t.empty()) t = text(field(e, {"metadata", "creationTimestamp"}));
-    return age_of(t, now);
+    return api::age_of(t, now);
   };
   return {
       column("Last Seen", "string", "Time since the event was last seen.", 0, last_seen),

@@ -1,6 +1,6 @@
 #include "apiserver/table/table_column.h"
 
-#include "apiserver/table/human_duration.h"
+#include "api/values/human_duration.h"
 #include "apiserver/table/json_path.h"
 #include "common/log.h"
 
@@ -23,7 +23,7 @@ Json cell_from_values(const std::vector<const Json*>& values, const std::string&
   if (values.empty()) return nullptr;
   if (values.size() == 1) {
     const Json& v = *values[0];
-    if (type == "date" && v.is_string()) return age_of(v.get<std::string>(), now);
+    if (type == "date" && v.is_string()) return api::age_of(v.get<std::string>(), now);
     if (v.is_string() || v.is_number() || v.is_boolean()) return v;
     return v.dump();
   }
@@ -47,7 +47,7 @@ TableColumn name_column() {
 TableColumn age_column() {
   return {"Age", "date", "", kAgeDescription, 0, [](const Json& object, auto now) -> Json {
             const auto& meta = object["metadata"];
-            return age_of(meta.value("creationTimestamp", std::string()), now);
+            return api::age_of(meta.value("creationTimestamp", std::string()), now);
           }};
 }
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "api/values/human_duration.h"
 #include "apiserver/rest/discovery.h"
 #include "apiserver/served_resources.h"
-#include "apiserver/table/human_duration.h"
 #include "apiserver/table/json_path.h"
 #include "apiserver/table/table_builder.h"
 #include "unit/apiserver/test_resources.h"
@@ -11,6 +11,7 @@ namespace kthena::apiserver {
 namespace {
 
 using namespace std::chrono_literals;
+using api::human_duration;
 
 TEST(JsonPathTest, TheSubsetOfPrinterColumns) {
   Json object = Json::parse(R"({"status":{"replicas":3,"conditions":[

@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
-namespace kthena::apiserver {
+namespace kthena::api {
 
 std::string human_duration(std::chrono::seconds d);
 // The age of an RFC 3339 timestamp at `now`, or "<unknown>" when it does not parse.
 std::string age_of(std::string_view timestamp, std::chrono::system_clock::time_point now);
 
-}  // namespace kthena::apiserver
+}  // namespace kthena::api

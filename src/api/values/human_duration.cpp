@@ -1,10 +1,10 @@
-#include "apiserver/table/human_duration.h"
+#include "api/values/human_duration.h"
 
 #include <fmt/format.h>
 
 #include "api/values/rfc3339_time.h"
 
-namespace kthena::apiserver {
+namespace kthena::api {
 
 std::string human_duration(std::chrono::seconds d) {
   long long s = d.count();
@@ -36,9 +36,9 @@ std::string human_duration(std::chrono::seconds d) {
 }
 
 std::string age_of(std::string_view timestamp, std::chrono::system_clock::time_point now) {
-  auto parsed = api::parse_rfc3339(timestamp);
+  auto parsed = parse_rfc3339(timestamp);
   if (!parsed) return "<unknown>";
   return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - *parsed));
 }
 
-}  // namespace kthena::apiserver
+}  // namespace kthena::api
