@@ -16,7 +16,8 @@ declare -A allowed=(
   [router]="common api http kube router"
   [sim]="common http sim"
   [ctl]="common api http kube ctl"
-  [cli]="common api http kube apiserver controllers downloader node router runtime sim ctl cli"
+  [up]="common api up"
+  [cli]="common api http kube apiserver controllers downloader node router runtime sim ctl up cli"
 )
 status=0
 # One grep over the tree and one awk (a sed per include line took a minute on a loaded 2-core machine).

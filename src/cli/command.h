@@ -29,5 +29,6 @@ void add_controller_manager_command(CLI::App& app, int& exit_code);
 void add_downloader_command(CLI::App& app, int& exit_code);
 void add_runtime_command(CLI::App& app, int& exit_code);
 void add_node_command(CLI::App& app, int& exit_code);
+void add_up_command(CLI::App& app, int& exit_code);
 
 }  // namespace kthena::cli

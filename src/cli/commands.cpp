@@ -3,6 +3,7 @@
 namespace kthena::cli {
 
 const CommandEntry kCommands[] = {
+    {"up", &add_up_command},
     {"version", &add_version_command},
     {"apiserver", &add_apiserver_command},
     {"router", &add_router_command},
