@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "node/process/cgroup.h"
+#include "node/process/container_root.h"
 #include "node/process/spawn_plan.h"
 #include "node/unique_fd.h"
 
@@ -434,10 +435,11 @@ Result<Identity> resolve_identity(const ContainerLaunch& l, bool root) {
   return id;
 }
 
-// A mount target must exist on the host, of the source's kind: a container sees the host's file system, and making
-// folders there (as root, visible to every other process, racing with other containers that use the same path)
-// would change the host. A pod that needs /models either finds it on the node or picks another mountPath.
-Result<void> check_mounts(const ContainerLaunch& l) {
+// Checks the mounts against the host. A mountPath the host lacks is not made on the host (that would change it for
+// every process, as root, racing with other containers that use the same path): it is returned, for a container
+// root of its own (container_root.h). One the host has must be of the volume's kind.
+Result<std::vector<MissingMountPoint>> check_mounts(const ContainerLaunch& l) {
+  std::vector<MissingMountPoint> missing;
   for (const auto& m : l.mounts) {
     std::error_code ec;
     auto source = fs::status(m.source, ec);
@@ -446,12 +448,10 @@ Result<void> check_mounts(const ContainerLaunch& l) {
     if (m.target.empty() || m.target[0] != '/')
       return fail(ErrorCode::kInvalid, fmt::format("mountPath \"{}\" is not absolute", m.target));
     auto target = fs::status(m.target, ec);
-    if (!fs::exists(target))
-      return fail(ErrorCode::kInvalid,
-                  fmt::format("mountPath \"{}\" does not exist on this node: containers here see the host's file "
-                              "system, so a mountPath must name an existing {} (create it on the node, or choose "
-                              "another mountPath)",
-                              m.target, fs::is_directory(source) ? "folder" : "file"));
+    if (!fs::exists(target)) {
+      missing.push_back({m.target, fs::is_directory(source)});
+      continue;
+    }
     if (fs::is_directory(source) != fs::is_directory(target))
       return fail(ErrorCode::kInvalid, fmt::format("mountPath \"{}\": the volume is a {} but the node has a {} there",
                                                    m.target, fs::is_directory(source) ? "folder" : "file",
@@ -459,7 +459,7 @@ Result<void> check_mounts(const ContainerLaunch& l) {
   }
   if (!l.hosts_file.empty() && !fs::exists(l.hosts_file))
     return fail(ErrorCode::kInvalid, fmt::format("hosts file {} does not exist", l.hosts_file.string()));
-  return {};
+  return missing;
 }
 
 }  // namespace
@@ -481,8 +481,11 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
   if (!id) return fail(id.error());
   std::vector<std::string> warnings;
 
+  std::vector<MissingMountPoint> missing;
   if (root) {
-    if (auto checked = check_mounts(l); !checked) return fail(checked.error());
+    auto checked = check_mounts(l);
+    if (!checked) return fail(checked.error());
+    missing = std::move(*checked);
   } else {
     for (const auto& m : l.mounts)
       if (fs::path(m.target) != m.source)
@@ -522,8 +525,18 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
     for (const auto& m : l.mounts) plan.mounts.push_back({m.source.string(), m.target, m.read_only});
     plan.hosts_file = l.hosts_file.string();
     plan.mount_proc = true;
+    if (!missing.empty()) {
+      // The stage only needs to exist on the host: the tmpfs covers it inside the container's mount namespace.
+      fs::path stage = l.log_path.parent_path() / ".root";
+      fs::create_directories(stage, ec);
+      auto steps = plan_container_root(missing, stage.string());
+      if (!steps) return fail(steps.error());
+      plan.root_stage = stage.string();
+      plan.root_steps = std::move(*steps);
+    }
   }
   plan.netns_fd = netns.get();
+  plan.unprivileged_ports = netns.get() >= 0;
   if (cgroup)
     for (const auto& fd : cgroup->procs_fds()) plan.cgroup_procs_fds.push_back(fd.get());
   plan.uid = id->uid;
