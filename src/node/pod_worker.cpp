@@ -189,8 +189,12 @@ struct Pass {
     }
     s.pod_ip = net->ip;
     s.netns = net->netns_path;
-    VolumeOptions volume_options{s.pod_dir, ctx.options.data_dir / "claims", ctx.options.host_paths,
-                                 ctx.options.default_uid, ctx.options.default_gid};
+    VolumeOptions volume_options{s.pod_dir,
+                                 ctx.options.data_dir / "claims",
+                                 ctx.options.host_paths,
+                                 ctx.options.host_path_root,
+                                 ctx.options.default_uid,
+                                 ctx.options.default_gid};
     auto volumes = prepare_volumes(pod, volume_options, lookup_fn(), s.pod_ip);
     if (!volumes) {
       s.failure_reason = "FailedMount";
