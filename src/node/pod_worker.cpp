@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "api/values/rfc3339_time.h"
@@ -31,6 +32,10 @@ namespace fs = std::filesystem;
 namespace res = kube::resources;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+
+// The probe delay an engine on kthena engine-sim gets at most: the simulator serves within a second or two of its
+// start, where the engine's own delay (often minutes) covers loading weights.
+constexpr int kSimulatedProbeDelaySeconds = 2;
 
 // Rewrites `path` in place when its content differs: it is bind-mounted into running containers, so a rename
 // would leave them the old file.
@@ -317,6 +322,16 @@ struct Pass {
     }
     event("Normal", "Pulled",
           host->note.empty() ? "Container image \"" + run.image + "\" resolved on the host" : host->note);
+    if (host->engine_sim) {
+      // Once per container: the spec keeps the capped delays across restarts.
+      auto capped = cap_initial_delays(c.spec, kSimulatedProbeDelaySeconds);
+      if (!capped.empty()) {
+        event("Normal", "ProbeDelayCapped",
+              fmt::format("container {} runs on kthena engine-sim, which loads no weights: initialDelaySeconds "
+                          "capped to {} s ({})",
+                          c.name, kSimulatedProbeDelaySeconds, fmt::join(capped, ", ")));
+      }
+    }
     auto mounts = container_mounts(c.spec, s.volumes);
     if (!mounts) {
       c.waiting_reason = "CreateContainerConfigError";
