@@ -513,11 +513,6 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
     netns.reset(::open(l.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) return fail(ErrorCode::kIo, fmt::format("network namespace {}: {}", l.netns_path, errno_text(errno)));
   }
-  auto cgroup =
-      Cgroup::create(l.name.empty() ? random_name() : l.name, l.cpu_limit_millis, l.memory_limit_bytes, warnings);
-  auto errors = make_pipe();
-  if (!errors) return fail(errors.error());
-
   std::string working_dir = l.working_dir.empty() ? l.log_path.parent_path().string() : l.working_dir;
   SpawnPlan plan(l.argv, l.env);
   if (root) {
@@ -537,8 +532,6 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
   }
   plan.netns_fd = netns.get();
   plan.unprivileged_ports = netns.get() >= 0;
-  if (cgroup)
-    for (const auto& fd : cgroup->procs_fds()) plan.cgroup_procs_fds.push_back(fd.get());
   plan.uid = id->uid;
   plan.gid = id->gid;
   plan.drop_privileges = id->drop_privileges;
@@ -546,19 +539,39 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
   plan.working_dir = working_dir;
   plan.stdin_fd = devnull.get();
   plan.output_fd = log.get();
-  plan.error_fd = errors->write.get();
 
   UniqueFd agent_pidfd(pidfd_open(::getpid()));
   std::vector<char> stack(kStackBytes);
   StartArgs args{&plan, agent_pidfd.get()};
-  // As pid 1 of a namespace of its own, the main process takes every descendant with it when it ends: the kernel
-  // kills the namespace, so even a daemon that double-forked and left the process group cannot stay.
-  pid_t pid = clone_child(&start_child, &args, stack, root ? CLONE_NEWPID | CLONE_NEWNS : 0);
-  if (pid < 0) return fail(ErrorCode::kInternal, "clone: " + errno_text(errno));
-  errors->write.reset();
-  if (auto failure = read_failure(errors->read.get())) {
+  std::unique_ptr<Cgroup> cgroup;
+  pid_t pid = -1;
+  // Another agent on this machine, starting, removes the empty container cgroups under the parent it shares with
+  // this one (remove_leftovers()); a cgroup made here is empty until the child joins it, and joining a removed one
+  // fails with ENODEV. Rare and harmless to retry with a new cgroup.
+  for (int attempt = 1;; ++attempt) {
+    std::vector<std::string> cgroup_warnings;
+    cgroup.reset();  // a failed attempt's folders go before the new ones take the name
+    cgroup = Cgroup::create(l.name.empty() ? random_name() : l.name, l.cpu_limit_millis, l.memory_limit_bytes,
+                            cgroup_warnings);
+    plan.cgroup_procs_fds.clear();
+    if (cgroup)
+      for (const auto& fd : cgroup->procs_fds()) plan.cgroup_procs_fds.push_back(fd.get());
+    auto errors = make_pipe();
+    if (!errors) return fail(errors.error());
+    plan.error_fd = errors->write.get();
+    // As pid 1 of a namespace of its own, the main process takes every descendant with it when it ends: the kernel
+    // kills the namespace, so even a daemon that double-forked and left the process group cannot stay.
+    pid = clone_child(&start_child, &args, stack, root ? CLONE_NEWPID | CLONE_NEWNS : 0);
+    if (pid < 0) return fail(ErrorCode::kInternal, "clone: " + errno_text(errno));
+    errors->write.reset();
+    auto failure = read_failure(errors->read.get());
+    if (!failure) {
+      warnings.insert(warnings.end(), cgroup_warnings.begin(), cgroup_warnings.end());
+      break;
+    }
     reap(pid, true);
-    return fail(code_for(*failure), plan.describe(*failure));
+    if (failure->step != SpawnStep::kCgroup || failure->error != ENODEV || attempt == 3)
+      return fail(code_for(*failure), plan.describe(*failure));
   }
   UniqueFd pidfd(pidfd_open(pid));
   return std::make_unique<HostProcess>(l, *id, working_dir, pid, std::move(pidfd), std::move(agent_pidfd),
