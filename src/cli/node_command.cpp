@@ -35,7 +35,7 @@ Result<int64_t> milli_of(const std::string& text, const std::string& field) {
 }
 
 // The node config (docs/node.md): name, capacity, accelerators, labels, images, runAs, allowRoot, hostPaths,
-// podSubnet, bridge. Unknown keys are an error naming them, as a typo must not pass silently.
+// hostPathRoot, podSubnet, bridge. Unknown keys are an error naming them, as a typo must not pass silently.
 Result<void> apply_config(const Json& config, node::NodeAgentOptions& o) {
   if (!config.is_object()) return fail(ErrorCode::kInvalid, "the node config must be a mapping");
   for (const auto& [key, value] : config.items()) {
@@ -69,6 +69,8 @@ Result<void> apply_config(const Json& config, node::NodeAgentOptions& o) {
       o.allow_root = value.get<bool>();
     } else if (key == "hostPaths") {
       o.host_paths = value.get<std::vector<std::string>>();
+    } else if (key == "hostPathRoot") {
+      o.host_path_root = value.get<std::string>();
     } else if (key == "podSubnet") {
       o.network.subnet = value.get<std::string>();
     } else if (key == "bridge") {

@@ -30,8 +30,9 @@ struct NodeAgentOptions {
   std::filesystem::path kthena_binary;      // for the simulation profile; default /proc/self/exe
   uid_t default_uid = 65534;                // containers run as this user unless the pod says otherwise
   gid_t default_gid = 65534;
-  bool allow_root = false;              // whether a pod may ask for runAsUser 0
-  std::vector<std::string> host_paths;  // allowed hostPath prefixes; empty: any
+  bool allow_root = false;               // whether a pod may ask for runAsUser 0
+  std::vector<std::string> host_paths;   // allowed hostPath prefixes; empty: any
+  std::filesystem::path host_path_root;  // hostPath volumes live under this folder; "" : the host's root
   std::chrono::milliseconds heartbeat{10000};
   std::chrono::milliseconds backoff_base{10000}, backoff_max{300000};  // CrashLoopBackOff, as the kubelet's
 };

@@ -139,6 +139,7 @@ Result<std::map<std::string, fs::path>> prepare_volumes(const Json& pod, const V
         return fail(ErrorCode::kForbidden, fmt::format("{}: hostPath {} is outside the node's allowed "
                                                        "prefixes",
                                                        where, path.string()));
+      if (!options.host_path_root.empty()) path = options.host_path_root / path.lexically_normal().relative_path();
       std::string type = str(v["hostPath"], "type");
       std::error_code ec;
       if (type == "DirectoryOrCreate") {

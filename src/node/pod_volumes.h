@@ -20,7 +20,11 @@ struct VolumeOptions {
   std::filesystem::path pod_dir;        // <data>/pods/<uid>
   std::filesystem::path claims_dir;     // <data>/claims: <namespace>/<claim>
   std::vector<std::string> host_paths;  // allowed hostPath prefixes; empty: any
-  std::optional<uid_t> owner;           // the pod's user owns what the agent creates for it
+  // Where hostPath volumes live: "" is the host's root; a folder stands for the root of a simulated node, so that
+  // a pod's hostPath /etc/hccn.conf is <root>/etc/hccn.conf and DirectoryOrCreate makes folders there, not on
+  // the host. The allowed prefixes apply to the path as the pod writes it.
+  std::filesystem::path host_path_root;
+  std::optional<uid_t> owner;  // the pod's user owns what the agent creates for it
   std::optional<gid_t> group;
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "api/values/rfc3339_time.h"
@@ -31,6 +32,10 @@ namespace fs = std::filesystem;
 namespace res = kube::resources;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+
+// The probe delay an engine on kthena engine-sim gets at most: the simulator serves within a second or two of its
+// start, where the engine's own delay (often minutes) covers loading weights.
+constexpr int kSimulatedProbeDelaySeconds = 2;
 
 // Rewrites `path` in place when its content differs: it is bind-mounted into running containers, so a rename
 // would leave them the old file.
@@ -64,6 +69,7 @@ struct Container {
   std::string started_at;
   Clock::time_point started_clock{};
   std::optional<ExitStatus> exited;  // the current instance ended (and was not restarted yet)
+  std::string exit_message;          // why it ended, when it could not start
   std::string finished_at;
   Json last_state = Json::object();
   std::string waiting_reason = "ContainerCreating", waiting_message;
@@ -189,8 +195,12 @@ struct Pass {
     }
     s.pod_ip = net->ip;
     s.netns = net->netns_path;
-    VolumeOptions volume_options{s.pod_dir, ctx.options.data_dir / "claims", ctx.options.host_paths,
-                                 ctx.options.default_uid, ctx.options.default_gid};
+    VolumeOptions volume_options{s.pod_dir,
+                                 ctx.options.data_dir / "claims",
+                                 ctx.options.host_paths,
+                                 ctx.options.host_path_root,
+                                 ctx.options.default_uid,
+                                 ctx.options.default_gid};
     auto volumes = prepare_volumes(pod, volume_options, lookup_fn(), s.pod_ip);
     if (!volumes) {
       s.failure_reason = "FailedMount";
@@ -313,6 +323,16 @@ struct Pass {
     }
     event("Normal", "Pulled",
           host->note.empty() ? "Container image \"" + run.image + "\" resolved on the host" : host->note);
+    if (host->engine_sim) {
+      // Once per container: the spec keeps the capped delays across restarts.
+      auto capped = cap_initial_delays(c.spec, kSimulatedProbeDelaySeconds);
+      if (!capped.empty()) {
+        event("Normal", "ProbeDelayCapped",
+              fmt::format("container {} runs on kthena engine-sim, which loads no weights: initialDelaySeconds "
+                          "capped to {} s ({})",
+                          c.name, kSimulatedProbeDelaySeconds, fmt::join(capped, ", ")));
+      }
+    }
     auto mounts = container_mounts(c.spec, s.volumes);
     if (!mounts) {
       c.waiting_reason = "CreateContainerConfigError";
@@ -344,13 +364,18 @@ struct Pass {
     launch.memory_limit_bytes = limit_list.count("memory") ? limit_list["memory"] / 1000 : 0;
     auto process = ContainerProcess::start(launch);
     if (!process) {
+      // As the kubelet: a terminated instance that never ran (StartError, exit code 128, no start time), restarted
+      // with back-off as restartPolicy says (a mount or a user may be fixed on the node meanwhile).
       c.waiting_reason = "RunContainerError";
       c.waiting_message = process.error().message;
-      c.exited = ExitStatus{128, 0, "StartError"};
-      c.finished_at = api::now_rfc3339();
+      c.exit_message = c.waiting_message;
+      c.started_at.clear();
+      c.started_clock = Clock::now();  // the back-off doubles over repeated failures
       event("Warning", "Failed", "Error: " + c.waiting_message);
+      handle_exit(c, ExitStatus{128, 0, "StartError"});
       return;
     }
+    c.exit_message.clear();
     c.process = std::move(*process);
     for (const std::string& warning : c.process->warnings()) event("Warning", "ResourceLimits", warning);
     c.exited.reset();
@@ -420,16 +445,19 @@ struct Pass {
           "Back-off restarting failed container " + c.name + " in pod " + name + "_" + ns + "(" + uid + ")");
   }
 
+  // The ended instance, as a terminated state. One that never started has no startedAt (the API server refuses an
+  // empty timestamp).
+  static Json terminated(const Container& c) {
+    Json t = {{"exitCode", c.exited->exit_code}, {"reason", c.exited->reason}, {"finishedAt", c.finished_at}};
+    if (!c.started_at.empty()) t["startedAt"] = c.started_at;
+    if (c.exited->signal != 0) t["signal"] = c.exited->signal;
+    if (!c.exit_message.empty()) t["message"] = c.exit_message;
+    return t;
+  }
+
   void restart_if_due(Container& c) {
     if (c.process || c.completed || c.waiting_reason != "CrashLoopBackOff" || Clock::now() < c.restart_at) return;
-    if (c.exited) {
-      c.last_state = {{"terminated",
-                       {{"exitCode", c.exited->exit_code},
-                        {"reason", c.exited->reason},
-                        {"startedAt", c.started_at},
-                        {"finishedAt", c.finished_at}}}};
-      if (c.exited->signal != 0) c.last_state["terminated"]["signal"] = c.exited->signal;
-    }
+    if (c.exited) c.last_state = {{"terminated", terminated(c)}};
     ++c.restarts;
     start(c);
   }
@@ -532,12 +560,7 @@ struct Pass {
     if (c.process) {
       st["state"] = {{"running", {{"startedAt", c.started_at}}}};
     } else if (c.exited && (c.completed || c.waiting_reason != "CrashLoopBackOff")) {
-      Json t = {{"exitCode", c.exited->exit_code},
-                {"reason", c.exited->reason},
-                {"startedAt", c.started_at},
-                {"finishedAt", c.finished_at}};
-      if (c.exited->signal != 0) t["signal"] = c.exited->signal;
-      st["state"] = {{"terminated", t}};
+      st["state"] = {{"terminated", terminated(c)}};
     } else {
       Json w = {{"reason", c.waiting_reason.empty() ? "ContainerCreating" : c.waiting_reason}};
       if (!c.waiting_message.empty()) w["message"] = c.waiting_message;

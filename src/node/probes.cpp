@@ -140,6 +140,19 @@ ProbeOutcome run_probe(const Json& probe, const std::string& host, const Json& c
   return {false, "the probe has no handler (httpGet, tcpSocket or exec)"};
 }
 
+std::vector<std::string> cap_initial_delays(Json& container, int max_seconds) {
+  std::vector<std::string> capped;
+  for (const char* kind : {"startupProbe", "livenessProbe", "readinessProbe"}) {
+    auto probe = container.find(kind);
+    if (probe == container.end() || !probe->is_object()) continue;
+    const int delay = int_field(*probe, "initialDelaySeconds", 0);
+    if (delay <= max_seconds) continue;
+    (*probe)["initialDelaySeconds"] = max_seconds;
+    capped.push_back(fmt::format("{} {} s", kind, delay));
+  }
+  return capped;
+}
+
 ProbeTracker::ProbeTracker(const Json& probe, Clock::time_point started, bool initially_passing)
     : initial_delay_(std::chrono::seconds(int_field(probe, "initialDelaySeconds", 0))),
       period_(std::chrono::seconds(std::max(1, int_field(probe, "periodSeconds", 10)))),

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "api/json.h"
 #include "node/process/container_process.h"
@@ -19,6 +20,12 @@ struct ProbeOutcome {
 // One probe attempt. `host` is the pod IP (httpGet.host overrides it); named ports are looked up in `container`'s
 // ports. `process` runs exec probes (may be null when the container is not running: the probe fails).
 ProbeOutcome run_probe(const Json& probe, const std::string& host, const Json& container, ContainerProcess* process);
+
+// Lowers every probe's initialDelaySeconds of `container` (startup, liveness, readiness) to at most
+// `max_seconds`, in place. Returns what it changed ("readinessProbe 180 s"), for the pod's events. The simulation
+// profile does this for engines it runs on kthena engine-sim: an engine's delay covers loading weights, which the
+// simulator does not do, and would keep a simulated pod from Ready for minutes.
+std::vector<std::string> cap_initial_delays(Json& container, int max_seconds);
 
 // The thresholds and timing of one probe of one running container.
 class ProbeTracker {

@@ -284,7 +284,9 @@ Result<HostCommand> run_engine(const Translation& t, EngineFlavor flavor) {
     if (!found) return fail(image_error(t.image, found.error().message));
     if (!found->engine && found->ray_worker) {
       HostCommand idle;
-      idle.argv = {"sleep", "infinity"};
+      // A shell that ends on SIGTERM: `sleep` alone, as pid 1 of its namespace, would ignore it and hold the pod's
+      // deletion for the whole grace period, where a Ray worker stops at once.
+      idle.argv = {"sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"};
       idle.note = fmt::format(
           "image {} runs a Ray worker of a multi-node engine: in simulation the leader's kthena engine-sim serves "
           "the whole model, so this container only idles (sleep infinity)",
@@ -329,6 +331,7 @@ Result<HostCommand> run_engine(const Translation& t, EngineFlavor flavor) {
   }
   HostCommand out;
   out.argv = concat(t.program, e.simulator_args());
+  out.engine_sim = true;
   const std::string served =
       e.served_names.empty() ? (e.model.empty() ? "the default model" : e.model) : join(e.served_names, ", ");
   out.note = fmt::format("image {} runs on kthena engine-sim ({}), port {}, serving {}", t.image, e.flavor_name(),
@@ -452,7 +455,7 @@ Result<HostCommand> ImageCatalog::resolve(const ContainerRun& container) const {
   const Translation t{entry->command, container, container.image};
   Result<HostCommand> out;
   if (entry->kind.empty()) {
-    out = HostCommand{concat(entry->command, container.args), {}, {}, ""};
+    out = HostCommand{concat(entry->command, container.args), {}, {}, "", false};
     out->note = fmt::format("image {} runs {} (node config)", container.image, join(entry->command));
   } else if (const Kind* kind = find_kind(entry->kind); kind && kind->engine) {
     out = run_engine(t, *kind->engine);

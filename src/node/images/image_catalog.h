@@ -22,6 +22,8 @@ struct HostCommand {
   std::vector<std::pair<std::string, std::string>> env;              // added to the container's environment
   std::vector<std::pair<std::filesystem::path, std::string>> files;  // written before start: path -> content
   std::string note;  // for the pod's events: "image vllm/vllm-openai:v0.10.0 runs on kthena engine-sim (vLLM)"
+  // Runs on kthena engine-sim, which loads no weights: the agent caps the container's probe delays.
+  bool engine_sim = false;
 };
 
 // The container as the agent resolved it: the image, and command/args with $(VAR) already expanded.

@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "node/process/cgroup.h"
+#include "node/process/container_root.h"
 #include "node/process/spawn_plan.h"
 #include "node/unique_fd.h"
 
@@ -434,10 +435,11 @@ Result<Identity> resolve_identity(const ContainerLaunch& l, bool root) {
   return id;
 }
 
-// A mount target must exist on the host, of the source's kind: a container sees the host's file system, and making
-// folders there (as root, visible to every other process, racing with other containers that use the same path)
-// would change the host. A pod that needs /models either finds it on the node or picks another mountPath.
-Result<void> check_mounts(const ContainerLaunch& l) {
+// Checks the mounts against the host. A mountPath the host lacks is not made on the host (that would change it for
+// every process, as root, racing with other containers that use the same path): it is returned, for a container
+// root of its own (container_root.h). One the host has must be of the volume's kind.
+Result<std::vector<MissingMountPoint>> check_mounts(const ContainerLaunch& l) {
+  std::vector<MissingMountPoint> missing;
   for (const auto& m : l.mounts) {
     std::error_code ec;
     auto source = fs::status(m.source, ec);
@@ -446,12 +448,10 @@ Result<void> check_mounts(const ContainerLaunch& l) {
     if (m.target.empty() || m.target[0] != '/')
       return fail(ErrorCode::kInvalid, fmt::format("mountPath \"{}\" is not absolute", m.target));
     auto target = fs::status(m.target, ec);
-    if (!fs::exists(target))
-      return fail(ErrorCode::kInvalid,
-                  fmt::format("mountPath \"{}\" does not exist on this node: containers here see the host's file "
-                              "system, so a mountPath must name an existing {} (create it on the node, or choose "
-                              "another mountPath)",
-                              m.target, fs::is_directory(source) ? "folder" : "file"));
+    if (!fs::exists(target)) {
+      missing.push_back({m.target, fs::is_directory(source)});
+      continue;
+    }
     if (fs::is_directory(source) != fs::is_directory(target))
       return fail(ErrorCode::kInvalid, fmt::format("mountPath \"{}\": the volume is a {} but the node has a {} there",
                                                    m.target, fs::is_directory(source) ? "folder" : "file",
@@ -459,7 +459,7 @@ Result<void> check_mounts(const ContainerLaunch& l) {
   }
   if (!l.hosts_file.empty() && !fs::exists(l.hosts_file))
     return fail(ErrorCode::kInvalid, fmt::format("hosts file {} does not exist", l.hosts_file.string()));
-  return {};
+  return missing;
 }
 
 }  // namespace
@@ -481,8 +481,11 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
   if (!id) return fail(id.error());
   std::vector<std::string> warnings;
 
+  std::vector<MissingMountPoint> missing;
   if (root) {
-    if (auto checked = check_mounts(l); !checked) return fail(checked.error());
+    auto checked = check_mounts(l);
+    if (!checked) return fail(checked.error());
+    missing = std::move(*checked);
   } else {
     for (const auto& m : l.mounts)
       if (fs::path(m.target) != m.source)
@@ -510,11 +513,6 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
     netns.reset(::open(l.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) return fail(ErrorCode::kIo, fmt::format("network namespace {}: {}", l.netns_path, errno_text(errno)));
   }
-  auto cgroup =
-      Cgroup::create(l.name.empty() ? random_name() : l.name, l.cpu_limit_millis, l.memory_limit_bytes, warnings);
-  auto errors = make_pipe();
-  if (!errors) return fail(errors.error());
-
   std::string working_dir = l.working_dir.empty() ? l.log_path.parent_path().string() : l.working_dir;
   SpawnPlan plan(l.argv, l.env);
   if (root) {
@@ -522,10 +520,18 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
     for (const auto& m : l.mounts) plan.mounts.push_back({m.source.string(), m.target, m.read_only});
     plan.hosts_file = l.hosts_file.string();
     plan.mount_proc = true;
+    if (!missing.empty()) {
+      // The stage only needs to exist on the host: the tmpfs covers it inside the container's mount namespace.
+      fs::path stage = l.log_path.parent_path() / ".root";
+      fs::create_directories(stage, ec);
+      auto steps = plan_container_root(missing, stage.string());
+      if (!steps) return fail(steps.error());
+      plan.root_stage = stage.string();
+      plan.root_steps = std::move(*steps);
+    }
   }
   plan.netns_fd = netns.get();
-  if (cgroup)
-    for (const auto& fd : cgroup->procs_fds()) plan.cgroup_procs_fds.push_back(fd.get());
+  plan.unprivileged_ports = netns.get() >= 0;
   plan.uid = id->uid;
   plan.gid = id->gid;
   plan.drop_privileges = id->drop_privileges;
@@ -533,19 +539,39 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
   plan.working_dir = working_dir;
   plan.stdin_fd = devnull.get();
   plan.output_fd = log.get();
-  plan.error_fd = errors->write.get();
 
   UniqueFd agent_pidfd(pidfd_open(::getpid()));
   std::vector<char> stack(kStackBytes);
   StartArgs args{&plan, agent_pidfd.get()};
-  // As pid 1 of a namespace of its own, the main process takes every descendant with it when it ends: the kernel
-  // kills the namespace, so even a daemon that double-forked and left the process group cannot stay.
-  pid_t pid = clone_child(&start_child, &args, stack, root ? CLONE_NEWPID | CLONE_NEWNS : 0);
-  if (pid < 0) return fail(ErrorCode::kInternal, "clone: " + errno_text(errno));
-  errors->write.reset();
-  if (auto failure = read_failure(errors->read.get())) {
+  std::unique_ptr<Cgroup> cgroup;
+  pid_t pid = -1;
+  // Another agent on this machine, starting, removes the empty container cgroups under the parent it shares with
+  // this one (remove_leftovers()); a cgroup made here is empty until the child joins it, and joining a removed one
+  // fails with ENODEV. Rare and harmless to retry with a new cgroup.
+  for (int attempt = 1;; ++attempt) {
+    std::vector<std::string> cgroup_warnings;
+    cgroup.reset();  // a failed attempt's folders go before the new ones take the name
+    cgroup = Cgroup::create(l.name.empty() ? random_name() : l.name, l.cpu_limit_millis, l.memory_limit_bytes,
+                            cgroup_warnings);
+    plan.cgroup_procs_fds.clear();
+    if (cgroup)
+      for (const auto& fd : cgroup->procs_fds()) plan.cgroup_procs_fds.push_back(fd.get());
+    auto errors = make_pipe();
+    if (!errors) return fail(errors.error());
+    plan.error_fd = errors->write.get();
+    // As pid 1 of a namespace of its own, the main process takes every descendant with it when it ends: the kernel
+    // kills the namespace, so even a daemon that double-forked and left the process group cannot stay.
+    pid = clone_child(&start_child, &args, stack, root ? CLONE_NEWPID | CLONE_NEWNS : 0);
+    if (pid < 0) return fail(ErrorCode::kInternal, "clone: " + errno_text(errno));
+    errors->write.reset();
+    auto failure = read_failure(errors->read.get());
+    if (!failure) {
+      warnings.insert(warnings.end(), cgroup_warnings.begin(), cgroup_warnings.end());
+      break;
+    }
     reap(pid, true);
-    return fail(code_for(*failure), plan.describe(*failure));
+    if (failure->step != SpawnStep::kCgroup || failure->error != ENODEV || attempt == 3)
+      return fail(code_for(*failure), plan.describe(*failure));
   }
   UniqueFd pidfd(pidfd_open(pid));
   return std::make_unique<HostProcess>(l, *id, working_dir, pid, std::move(pidfd), std::move(agent_pidfd),

@@ -60,7 +60,9 @@ class ContainerProcess {
   // Starts the container. Errors name what failed (the command not found, a mount, the namespace) for the
   // container's status (reason StartError / ContainerCannotRun): kNotFound for a command not found (with the
   // message a container runtime gives: exec: "foo": executable file not found in $PATH), kInvalid for a mount
-  // target missing on the host, kForbidden for a user the agent may not or cannot run as.
+  // that cannot be made (a volume that is a file where the host has a folder), kForbidden for a user the agent may
+  // not or cannot run as. A mountPath the host lacks gives the container a root of its own in which it exists
+  // (container_root.h); the host is not changed.
   static Result<std::unique_ptr<ContainerProcess>> start(const ContainerLaunch& launch);
   // Makes the agent a child subreaper (PR_SET_CHILD_SUBREAPER): without root there is no pid namespace, and a
   // container's orphans then come back to the agent, still in the container's process group, instead of going to

@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/close_range.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -23,6 +25,43 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 
 [[noreturn]] void fail(const SpawnPlan& plan, SpawnStep step, int index, int error) {
   fail_child(plan, step, index, error);
+}
+
+// Replays the container root's steps in a tmpfs at the stage, then makes it the root: pivot_root(".", ".") stacks
+// the old root on the new one and the detach removes it (the idiom pivot_root(2) gives).
+void build_root(const SpawnPlan& p) {
+  const char* stage = p.root_stage.c_str();
+  if (::mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
+    fail(p, SpawnStep::kRootTmpfs, 0, errno);
+  for (size_t i = 0; i < p.root_steps.size(); ++i) {
+    const RootStep& step = p.root_steps[i];
+    const char* path = step.path.c_str();
+    int r = 0;
+    switch (step.kind) {
+      case RootStep::Kind::kFolder:
+        r = ::mkdir(path, 0755);
+        if (r != 0 && errno == EEXIST) r = 0;
+        break;
+      case RootStep::Kind::kFile: {
+        int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        r = fd < 0 ? -1 : ::close(fd);
+        break;
+      }
+      case RootStep::Kind::kSymlink:
+        r = ::symlink(step.source.c_str(), path);
+        break;
+      case RootStep::Kind::kBind:
+        r = ::mount(step.source.c_str(), path, nullptr, MS_BIND | MS_REC, nullptr);
+        if (r != 0 && errno == ENOENT) r = 0;  // the host's entry went away since the plan was made
+        break;
+    }
+    if (r != 0) fail(p, SpawnStep::kRootStep, static_cast<int>(i), errno);
+  }
+  if (::chdir(stage) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 || ::umount2(".", MNT_DETACH) != 0 ||
+      ::chdir("/") != 0)
+    fail(p, SpawnStep::kPivotRoot, 0, errno);
+  // The recursive bind of the stage's ancestor took a copy of the stage itself: the host's folder shows again.
+  ::umount2(stage, MNT_DETACH);
 }
 
 }  // namespace
@@ -90,8 +129,22 @@ std::string SpawnPlan::describe(const SpawnFailure& f) const {
       return "joining the pod's network namespace: " + err();
     case SpawnStep::kJoinNamespace:
       return fmt::format("joining the container's namespace #{}: {}", f.index, err());
+    case SpawnStep::kPorts:
+      return "net.ipv4.ip_unprivileged_port_start=0 in the pod's network namespace: " + err();
     case SpawnStep::kMountPrivate:
       return "making the mount namespace private: " + err();
+    case SpawnStep::kRootTmpfs:
+      return fmt::format("mount a tmpfs at \"{}\" for the container's root: {}", root_stage, err());
+    case SpawnStep::kRootStep: {
+      if (f.index < 0 || static_cast<size_t>(f.index) >= root_steps.size())
+        return "building the container's root: " + err();
+      const RootStep& step = root_steps[f.index];
+      std::string path = step.path.substr(std::min(step.path.size(), root_stage.size()));
+      return fmt::format("building the container's root (mount points this node lacks): {} \"{}\": {}",
+                         step.kind == RootStep::Kind::kBind ? "bind-mount" : "create", path, err());
+    }
+    case SpawnStep::kPivotRoot:
+      return "pivot_root into the container's root (mount points this node lacks): " + err();
     case SpawnStep::kBindMount:
       return fmt::format("mount {}: {}", mount_at(f.index), err());
     case SpawnStep::kReadOnly:
@@ -136,10 +189,19 @@ void run_child(const SpawnPlan& p, int parent_pidfd) {
 
   if (::setsid() < 0) fail(p, SpawnStep::kSetsid, 0, errno);
   if (p.netns_fd >= 0 && ::setns(p.netns_fd, CLONE_NEWNET) != 0) fail(p, SpawnStep::kNetns, 0, errno);
+  if (p.netns_fd >= 0 && p.unprivileged_ports) {
+    // /proc/sys/net is the namespace of whoever opens it: this one's, after the setns.
+    // A kernel before 4.11 has no such setting: ports below 1024 stay root's there.
+    int fd = ::open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno != ENOENT) fail(p, SpawnStep::kPorts, 0, errno);
+    if (fd >= 0 && ::write(fd, "0", 1) != 1) fail(p, SpawnStep::kPorts, 0, errno);
+    if (fd >= 0) ::close(fd);
+  }
 
   if (p.setup_mounts) {
     // Private first: our bind mounts must not propagate back to the host's mount namespace.
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail(p, SpawnStep::kMountPrivate, 0, errno);
+    if (!p.root_stage.empty()) build_root(p);
     for (size_t i = 0; i < p.mounts.size(); ++i) {
       const auto& m = p.mounts[i];
       if (::mount(m.source.c_str(), m.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "node/process/container_root.h"
+
 namespace kthena::node {
 
 // The step of run_child() that failed, sent back to the parent through a close-on-exec pipe (end of file on that
@@ -19,8 +21,12 @@ namespace kthena::node {
 enum class SpawnStep : int32_t {
   kSetsid,
   kNetns,
+  kPorts,
   kJoinNamespace,
   kMountPrivate,
+  kRootTmpfs,
+  kRootStep,
+  kPivotRoot,
   kBindMount,
   kReadOnly,
   kHosts,
@@ -70,11 +76,19 @@ struct SpawnPlan {
 
   // Mount namespace set-up (the child is in a new one): private propagation, bind mounts, hosts, a fresh /proc.
   bool setup_mounts = false;
+  // A root of its own for mount points the host lacks (container_root.h): a tmpfs at root_stage, built by
+  // root_steps, then pivot_root into it. Empty: the host's root.
+  std::string root_stage;
+  std::vector<RootStep> root_steps;
   std::vector<BindMount> mounts;
   std::string hosts_file;
   bool mount_proc = false;
 
-  int netns_fd = -1;                  // setns to this network namespace, or -1
+  int netns_fd = -1;  // setns to this network namespace, or -1
+  // In the pod's own network namespace, ports below 1024 are anyone's (net.ipv4.ip_unprivileged_port_start=0, as
+  // Docker sets it for a container): nginx's port 80 works as the unprivileged user the container runs as.
+  // Never set for the host's namespace.
+  bool unprivileged_ports = false;
   std::vector<int> join_ns_fds;       // exec into a running container: its net, pid and mnt namespaces, joined by
                                       // the intermediate process (a pid namespace only takes the next fork)
   std::vector<int> cgroup_procs_fds;  // "0" is written to each: the child joins the cgroups

@@ -218,13 +218,48 @@ TEST_F(ContainerProcessTest, BindMountsAtMountPathsOnlyInside) {
   // Nothing propagated back to the host.
   EXPECT_TRUE(fs::is_empty(dir_ / "mountpoint"));
 
-  auto missing = launch({"true"});
-  missing.mounts = {{dir_ / "volume", (dir_ / "no" / "such").string(), false}};
-  auto refused = ContainerProcess::start(missing);
+  // A volume that is a file where the host has a folder cannot be mounted.
+  auto clash = launch({"true"});
+  clash.mounts = {{dir_ / "volume" / "hello", (dir_ / "mountpoint").string(), false}};
+  auto refused = ContainerProcess::start(clash);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalid);
-  EXPECT_NE(refused.error().message.find("does not exist on this node"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("the volume is a file but the node has a folder there"), std::string::npos)
+      << refused.error().message;
+}
+
+// Upstream's pods mount at /models, /mnt/cache/..., /etc/hccn.conf: paths this host may lack. The container gets a
+// root of its own in which they exist; everything else is the host's, and the host is not changed.
+TEST_F(ContainerProcessTest, MountPointsTheHostLacksExistInsideOnly) {
+  REQUIRE_ROOT();
+  fs::create_directories(dir_ / "volume");
+  std::ofstream(dir_ / "volume" / "weights") << "from the volume\n";
+  std::ofstream(dir_ / "conf") << "from a file volume\n";
+  std::random_device rd;
+  const std::string top = fmt::format("/kthena-test-{:08x}", rd());  // under the host's root
+  const fs::path nested = dir_ / "no" / "such";                      // under a folder of the host
+  ASSERT_FALSE(fs::exists(top));
+  auto l = launch({"sh", "-c",
+                   fmt::format("cat {0}/models/weights {1}/weights {2}/hccn.conf; ls /usr/bin/env; ls {3}; "
+                               "cat /etc/hosts | grep -c kthena-test-pod; echo $$",
+                               top, nested.string(), (dir_ / "etc").string(), (dir_ / "conf").string())});
+  l.mounts = {{dir_ / "volume", top + "/models/", true},
+              {dir_ / "volume", nested.string(), false},
+              {dir_ / "conf", (dir_ / "etc" / "hccn.conf").string(), true}};
+  std::ofstream(dir_ / "hosts") << "10.244.0.7 kthena-test-pod\n";
+  l.hosts_file = dir_ / "hosts";
+  auto c = must_start(l);
+  ASSERT_TRUE(c);
+  auto exit = wait_exit(*c);
+  ASSERT_TRUE(exit);
+  EXPECT_EQ(exit->exit_code, 0) << log(l);
+  // The volumes at their paths, the host's programs and the container's own files beside them, the log written
+  // through the host's folder, and the container is still pid 1 of its namespace.
+  EXPECT_EQ(log(l), fmt::format("from the volume\nfrom the volume\nfrom a file volume\n/usr/bin/env\n{}\n1\n1\n",
+                                (dir_ / "conf").string()));
+  EXPECT_FALSE(fs::exists(top));
   EXPECT_FALSE(fs::exists(dir_ / "no"));
+  EXPECT_FALSE(fs::exists(dir_ / "etc"));
 }
 
 TEST_F(ContainerProcessTest, OwnHostsFileProcAndPid1) {

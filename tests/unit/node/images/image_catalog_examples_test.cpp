@@ -102,6 +102,8 @@ std::string flag_value(const Words& argv, const std::string& flag) {
   }
   return "";
 }
+// What a Ray worker runs in simulation: nothing, until SIGTERM.
+const Words kRayWorkerIdle{"sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"};
 bool is_engine_sim(const Words& argv) {
   return argv.size() > 1 && argv[0] == kKthena && argv[1] == "engine-sim";
 }
@@ -147,6 +149,8 @@ TEST(ImageCatalogExamples, EveryModelServingExampleRunsUnderTheSimulationProfile
     const std::string program =
         r->argv[0] == kKthena ? "kthena " + r->argv[1] : fs::path(r->argv[0]).filename().string();
     ++programs[program];
+    // The flag that caps the probe delays goes with engine-sim, and only with it.
+    EXPECT_EQ(r->engine_sim, is_engine_sim(r->argv)) << e.where;
     if (!is_engine_sim(r->argv)) {
       EXPECT_EQ(engines.count(e.where), 0u) << e.where << " should run an engine: " << r->note;
       continue;
@@ -167,7 +171,7 @@ TEST(ImageCatalogExamples, EveryModelServingExampleRunsUnderTheSimulationProfile
   EXPECT_EQ(
       programs,
       (std::map<std::string, int>{
-          {"kthena downloader", 12}, {"kthena engine-sim", 13}, {"kthena runtime", 4}, {"nginx", 20}, {"sleep", 3}}));
+          {"kthena downloader", 12}, {"kthena engine-sim", 13}, {"kthena runtime", 4}, {"nginx", 20}, {"sh", 3}}));
 }
 
 TEST(ImageCatalogExamples, EveryModelBoosterExampleServesWhatItsModelServerExpects) {
@@ -201,7 +205,7 @@ TEST(ImageCatalogExamples, EveryModelBoosterExampleServesWhatItsModelServerExpec
         ASSERT_TRUE(r) << e.where << ": " << r.error().to_string();
         if (r->argv[0] != kKthena) {
           // Only the Ray workers of a multi-pod server run something else: they idle.
-          EXPECT_EQ(r->argv, (Words{"sleep", "infinity"})) << e.where << ": " << r->note;
+          EXPECT_EQ(r->argv, kRayWorkerIdle) << e.where << ": " << r->note;
           continue;
         }
         if (r->argv[1] == "downloader") {

@@ -94,8 +94,9 @@ TEST(ImageCatalog, RayWorkersIdle) {
                 {"bash /vllm-workspace/examples/online_serving/multi-node-serving.sh worker --ray_address=10.0.0.1"});
   auto r = sim().resolve(c);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->argv, (Words{"sleep", "infinity"}));
+  EXPECT_EQ(r->argv, (Words{"sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"}));
   EXPECT_NE(r->note.find("Ray worker"), std::string::npos);
+  EXPECT_FALSE(r->engine_sim);
 }
 
 TEST(ImageCatalog, AnEngineImageWhoseCommandRunsNoEngineIsAPodError) {
