@@ -36,6 +36,8 @@ using namespace std::chrono_literals;
 // The probe delay an engine on kthena engine-sim gets at most: the simulator serves within a second or two of its
 // start, where the engine's own delay (often minutes) covers loading weights.
 constexpr int kSimulatedProbeDelaySeconds = 2;
+// How often a container whose configuration failed (a missing Secret or ConfigMap) is tried again.
+constexpr std::chrono::seconds kConfigRetry{10};
 
 // Rewrites `path` in place when its content differs: it is bind-mounted into running containers, so a rename
 // would leave them the old file.
@@ -267,6 +269,7 @@ struct Pass {
     auto env = container_env(pod, c.spec, s.pod_ip, ctx.host_ip, lookup_fn());
     if (!env) {
       c.waiting_reason = "CreateContainerConfigError";
+      c.restart_at = Clock::now() + kConfigRetry;
       c.waiting_message = env.error().to_string();
       event("Warning", "Failed", "Error: " + c.waiting_message);
       return;
@@ -294,6 +297,7 @@ struct Pass {
     std::optional<uid_t> user = run_as_user(c.spec);
     if (user && *user == 0 && !ctx.options.allow_root) {
       c.waiting_reason = "CreateContainerConfigError";
+      c.restart_at = Clock::now() + kConfigRetry;
       c.waiting_message = "container asks to run as root (runAsUser 0), which this node does not allow";
       event("Warning", "Failed", "Error: " + c.waiting_message);
       return;
@@ -336,6 +340,7 @@ struct Pass {
     auto mounts = container_mounts(c.spec, s.volumes);
     if (!mounts) {
       c.waiting_reason = "CreateContainerConfigError";
+      c.restart_at = Clock::now() + kConfigRetry;
       c.waiting_message = mounts.error().to_string();
       return;
     }
@@ -456,7 +461,13 @@ struct Pass {
   }
 
   void restart_if_due(Container& c) {
-    if (c.process || c.completed || c.waiting_reason != "CrashLoopBackOff" || Clock::now() < c.restart_at) return;
+    if (c.process || c.completed || Clock::now() < c.restart_at) return;
+    if (c.waiting_reason == "CreateContainerConfigError") {
+      // As the kubelet's sync loop: a Secret or ConfigMap created later lets the container start. Not a restart.
+      start(c);
+      return;
+    }
+    if (c.waiting_reason != "CrashLoopBackOff") return;
     if (c.exited) c.last_state = {{"terminated", terminated(c)}};
     ++c.restarts;
     start(c);

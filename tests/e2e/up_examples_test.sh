@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 fail() {
   echo "up_examples_test: $*"
-  kubectl get modelboosters,modelservings,pods -o wide 2>&1 | head -60
+  kubectl get modelboosters,modelservings,pods -A -o wide 2>&1 | head -60
   for f in "$dir"/up.out "$dir"/d/logs/*.log; do [ -f "$f" ] && { echo "== $f"; tail -15 "$f"; }; done
   exit 1
 }
@@ -52,10 +52,17 @@ wait_for 60 grep -q 'kthena up: ready' "$dir/up.out" || fail "kthena up did not 
 export KUBECONFIG="$dir/d/kubeconfig"
 router=$(sed -n 's/.*"router": "\(.*\)".*/\1/p' "$dir/d/endpoints.json")
 
+# Upstream's Ascend prefill/decode example lives in namespace dev.
+kubectl create namespace dev >/dev/null
 for f in "$boosters"/*.yaml "$root"/examples/*.yaml; do
   kubectl apply -f "$f" >/dev/null || fail "kubectl apply -f $f"
 done
-kubectl wait --for=condition=Active modelbooster --all --timeout=300s >/dev/null || fail "not every booster is Active"
+# Upstream's Qwen2.5-Coder-32B example reads its token from a Secret the user creates: created after the booster, as
+# a user reading the pod's CreateContainerConfigError would, the engine starts on the agent's next try.
+secret_missing() { kubectl get events --field-selector reason=Failed | grep -q 'secret "your-secrets" not found'; }
+wait_for 90 secret_missing || fail "no event about the missing Secret"
+kubectl create secret generic your-secrets --from-literal=HF_TOKEN=unused >/dev/null
+kubectl wait --for=condition=Active modelbooster --all -A --timeout=300s >/dev/null || fail "not every booster is Active"
 kubectl wait --for=jsonpath='{.status.availableReplicas}'=1 modelserving/llama-multinode --timeout=120s >/dev/null ||
   fail "the multi-node ModelServing is not Available"
 
@@ -65,34 +72,36 @@ chat() {  # chat MODEL: the answer's body; fails on an HTTP error
 }
 answers() { chat "$1" | grep -q '"chat.completion"'; }
 # Every model a route names answers (the router may need a moment to see the last pods ready).
-for model in $(kubectl get modelroutes -o jsonpath='{.items[*].spec.modelName}'); do
+for model in $(kubectl get modelroutes -A -o jsonpath='{.items[*].spec.modelName}'); do
   wait_for 30 answers "$model" || fail "model $model does not answer: $(chat "$model" 2>&1)"
 done
-echo "models answering: $(kubectl get modelroutes -o jsonpath='{.items[*].spec.modelName}')"
+echo "models answering: $(kubectl get modelroutes -A -o jsonpath='{.items[*].spec.modelName}')"
 
-successes() {  # successes POD: requests the pod's engine finished (vLLM's counter)
+successes() {  # successes POD [NAMESPACE]: requests the pod's engine finished (vLLM's counter)
   local ip
-  ip=$(kubectl get pod "$1" -o jsonpath='{.status.podIP}')
+  ip=$(kubectl get pod -n "${2:-default}" "$1" -o jsonpath='{.status.podIP}')
   curl -s --max-time 5 "http://$ip:8000/metrics" |
     awk '/^vllm:request_success_total/ { n += $NF } END { printf "%d\n", n }'
 }
-pod_of() {  # pod_of SERVING ROLE: the first pod of that role
-  kubectl get pods -l "modelserving.volcano.sh/name=$1,modelserving.volcano.sh/role=$2" \
+pod_of() {  # pod_of NAMESPACE SERVING ROLE: the first pod of that role
+  kubectl get pods -n "$1" -l "modelserving.volcano.sh/name=$2,modelserving.volcano.sh/role=$3" \
     -o jsonpath='{.items[0].metadata.name}'
 }
 # Prefill/decode: one request moves the prefill pod's counter and the decode pod's.
-for booster in qwen-nixl-pd qwen-lmcache-pd deepseek-v2-lite qwen-pd; do
-  serving=$(kubectl get modelservings -l "workload.serving.volcano.sh/model-name=$booster" \
+for booster in default/qwen-nixl-pd default/qwen-lmcache-pd dev/deepseek-v2-lite default/qwen-pd; do
+  ns=${booster%/*}
+  booster=${booster#*/}
+  serving=$(kubectl get modelservings -n "$ns" -l "workload.serving.volcano.sh/model-name=$booster" \
     -o jsonpath='{.items[0].metadata.name}')
-  prefill=$(pod_of "$serving" prefill)
-  decode=$(pod_of "$serving" decode)
+  prefill=$(pod_of "$ns" "$serving" prefill)
+  decode=$(pod_of "$ns" "$serving" decode)
   [ -n "$prefill" ] && [ -n "$decode" ] || fail "$booster: no prefill or decode pod"
-  p0=$(successes "$prefill")
-  d0=$(successes "$decode")
-  model=$(kubectl get modelroute "$booster" -o jsonpath='{.spec.modelName}')
+  p0=$(successes "$prefill" "$ns")
+  d0=$(successes "$decode" "$ns")
+  model=$(kubectl get modelroute -n "$ns" "$booster" -o jsonpath='{.spec.modelName}')
   answers "$model" || fail "$booster: no answer"
-  p1=$(successes "$prefill")
-  d1=$(successes "$decode")
+  p1=$(successes "$prefill" "$ns")
+  d1=$(successes "$decode" "$ns")
   [ "$p1" -gt "$p0" ] && [ "$d1" -gt "$d0" ] ||
     fail "$booster: prefill $p0 -> $p1, decode $d0 -> $d1: the request did not pass through both"
 done
@@ -113,7 +122,7 @@ echo "canary: stable $s, canary $c of 100"
 chat sql-lora | grep -q '"model":"sql-lora"' || fail "sql-lora: $(chat sql-lora 2>&1)"
 
 # No device is held by two pods.
-devices=$(kubectl get pods -o jsonpath='{range .items[*]}{.metadata.annotations.node\.kthena\.io/devices}{"\n"}{end}' |
+devices=$(kubectl get pods -A -o jsonpath='{range .items[*]}{.metadata.annotations.node\.kthena\.io/devices}{"\n"}{end}' |
   grep -o '"[a-z./0-9-]*": *\[[^]]*\]' | tr -d ' ' | sed 's/":\[/ /; s/"//g; s/\]//' |
   awk '{ n = split($2, ids, ","); for (i = 1; i <= n; i++) print $1 "/" ids[i] }' | sort)
 [ -n "$devices" ] || fail "no device recorded on any pod"
