@@ -14,6 +14,14 @@ const CommandEntry kCommands[] = {
     {"downloader", &add_downloader_command},
     {"runtime", &add_runtime_command},
     {"node", &add_node_command},
+    {"get", &add_get_command},
+    {"describe", &add_describe_command},
+    {"create", &add_create_command},
+    {"apply", &add_apply_command},
+    {"delete", &add_delete_command},
+    {"wait", &add_wait_command},
+    {"logs", &add_logs_command},
+    {"status", &add_status_command},
 };
 const size_t kCommandCount = sizeof(kCommands) / sizeof(kCommands[0]);
 
