@@ -3,6 +3,8 @@
 // --name, then -n when the values set no namespace), prints it between banners, and unless --dry-run asks before
 // creating each object. Only the five Kthena kinds can be created this way ("unsupported resource type").
 
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 
@@ -63,6 +65,8 @@ int create_manifest(const CreateFlags& flags) {
     std::cout << "Do you want to apply these resources to the cluster? [y/N]: " << std::flush;
     std::string answer;
     std::getline(std::cin, answer);
+    // A terminal echoed the answer and its newline; from a pipe, end the prompt's line ourselves.
+    if (isatty(STDIN_FILENO) != 1) std::cout << "\n";
     if (answer != "y" && answer != "Y" && answer != "yes" && answer != "Yes") {
       std::cout << "Aborted.\n";
       return 0;
