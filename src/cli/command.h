@@ -30,5 +30,13 @@ void add_downloader_command(CLI::App& app, int& exit_code);
 void add_runtime_command(CLI::App& app, int& exit_code);
 void add_node_command(CLI::App& app, int& exit_code);
 void add_up_command(CLI::App& app, int& exit_code);
+void add_get_command(CLI::App& app, int& exit_code);
+void add_describe_command(CLI::App& app, int& exit_code);
+void add_create_command(CLI::App& app, int& exit_code);
+void add_apply_command(CLI::App& app, int& exit_code);
+void add_delete_command(CLI::App& app, int& exit_code);
+void add_wait_command(CLI::App& app, int& exit_code);
+void add_logs_command(CLI::App& app, int& exit_code);
+void add_status_command(CLI::App& app, int& exit_code);
 
 }  // namespace kthena::cli

@@ -4,6 +4,14 @@ namespace kthena::cli {
 
 const CommandEntry kCommands[] = {
     {"up", &add_up_command},
+    {"get", &add_get_command},
+    {"describe", &add_describe_command},
+    {"create", &add_create_command},
+    {"apply", &add_apply_command},
+    {"delete", &add_delete_command},
+    {"wait", &add_wait_command},
+    {"logs", &add_logs_command},
+    {"status", &add_status_command},
     {"version", &add_version_command},
     {"apiserver", &add_apiserver_command},
     {"router", &add_router_command},

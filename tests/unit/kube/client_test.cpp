@@ -96,6 +96,33 @@ TEST(KubeClientTest, WatchDeliversEventsInOrderAndResumes) {
   EXPECT_TRUE((*stream)->ended());
 }
 
+TEST(KubeClientTest, AStreamHandsOverTheBodyAsItArrives) {
+  testing::TestServer server;
+  auto client = server.client();
+  auto cms = resources::config_maps();
+  // A watch's chunked body read raw, as `kthena logs -f` reads a followed log: pieces arrive while the request runs.
+  auto stream = client->stream("/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=false");
+  ASSERT_TRUE(stream);
+  ASSERT_TRUE(client->create(cms, "default", configmap("s1", "first")));
+  std::string text;
+  while (text.find("\"first\"") == std::string::npos) {
+    auto event = (*stream)->next(5s);
+    ASSERT_TRUE(event) << "no data; so far: " << text;
+    EXPECT_EQ(event->type, "DATA");
+    text += event->object.get<std::string>();
+  }
+  EXPECT_NE(text.find("\"ADDED\""), std::string::npos);
+  (*stream)->stop();
+  EXPECT_TRUE((*stream)->ended());
+
+  auto missing = client->stream("/api/v1/namespaces/default/pods/nope/log");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE((*missing)->next(5s));
+  ASSERT_TRUE((*missing)->ended());
+  ASSERT_TRUE((*missing)->error());
+  EXPECT_EQ((*missing)->error()->code, ErrorCode::kNotFound);
+}
+
 TEST(KubeClientTest, AWatchFromACompactedVersionEndsWithGone) {
   testing::TestServer server(apiserver::StoreOptions{.event_history = 2, .watcher_queue = 100});
   auto client = server.client();

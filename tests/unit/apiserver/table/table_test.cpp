@@ -11,6 +11,7 @@ namespace kthena::apiserver {
 namespace {
 
 using namespace std::chrono_literals;
+using api::age_of;
 using api::human_duration;
 
 TEST(JsonPathTest, TheSubsetOfPrinterColumns) {
