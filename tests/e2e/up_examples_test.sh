@@ -57,11 +57,11 @@ kubectl create namespace dev >/dev/null
 for f in "$boosters"/*.yaml "$root"/examples/*.yaml; do
   kubectl apply -f "$f" >/dev/null || fail "kubectl apply -f $f"
 done
-# Upstream's Qwen2.5-Coder-32B example reads its token from a Secret the user creates: created after the booster, as
+# Upstream's Qwen2.5-Coder-32B example reads its S3 credentials from a Secret the user creates: created after the booster, as
 # a user reading the pod's CreateContainerConfigError would, the engine starts on the agent's next try.
 secret_missing() { kubectl get events --field-selector reason=Failed | grep -q 'secret "your-secrets" not found'; }
 wait_for 90 secret_missing || fail "no event about the missing Secret"
-kubectl create secret generic your-secrets --from-literal=HF_TOKEN=unused >/dev/null
+kubectl create secret generic your-secrets --from-literal=ACCESS_KEY=unused --from-literal=SECRET_KEY=unused >/dev/null
 kubectl wait --for=condition=Active modelbooster --all -A --timeout=300s >/dev/null || fail "not every booster is Active"
 kubectl wait --for=jsonpath='{.status.availableReplicas}'=1 modelserving/llama-multinode --timeout=120s >/dev/null ||
   fail "the multi-node ModelServing is not Available"
