@@ -1,5 +1,6 @@
-#include "node/process/log_file.h"
+#include "node/logs/log_file.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -19,6 +20,12 @@ std::string read_text(const fs::path& path) {
   return out.str();
 }
 
+// 2026-12-07T06:20:52.000000001Z, and then one nanosecond later per call.
+LogClock::time_point at(int64_t nanos) {
+  return LogClock::time_point(std::chrono::duration_cast<LogClock::duration>(std::chrono::seconds(1796624452) +
+                                                                             std::chrono::nanoseconds(nanos)));
+}
+
 class LogFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -32,25 +39,76 @@ class LogFileTest : public ::testing::Test {
   fs::path path_;
 };
 
+TEST(CriLogTest, TimestampsAreFixedWidthUtc) {
+  EXPECT_EQ(cri_timestamp(at(1)), "2026-12-07T06:20:52.000000001Z");
+  EXPECT_EQ(cri_timestamp(at(123456789)), "2026-12-07T06:20:52.123456789Z");
+  EXPECT_EQ(cri_timestamp(LogClock::time_point()), "1970-01-01T00:00:00.000000000Z");
+}
+
+TEST(CriLogTest, ParsesRecordsAndRefusesOtherLines) {
+  auto full = parse_cri_record("2026-12-07T06:20:52.123456789Z stdout F hello world");
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->timestamp, "2026-12-07T06:20:52.123456789Z");
+  EXPECT_EQ(full->stream, "stdout");
+  EXPECT_FALSE(full->partial);
+  EXPECT_EQ(full->content, "hello world");
+  auto partial = parse_cri_record("2026-12-07T06:20:52Z stderr P  two spaces");
+  ASSERT_TRUE(partial);
+  EXPECT_TRUE(partial->partial);
+  EXPECT_EQ(partial->content, " two spaces");
+  auto empty = parse_cri_record("2026-12-07T06:20:52.1Z stdout F");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->content, "");
+  for (const char* bad : {"plain text from an older log", "", "2026-12-07T06:20:52Z stdin F x",
+                          "2026-12-07T06:20:52Z stdout X x", "2026-12-07T06:20:52Z stdout Fx", "x stdout F y"}) {
+    EXPECT_FALSE(parse_cri_record(bad)) << bad;
+  }
+}
+
+TEST_F(LogFileTest, WritesOneRecordPerLineWithItsStream) {
+  auto writer = LogFileWriter::create(path_, {});
+  ASSERT_TRUE(writer) << writer.error().to_string();
+  ASSERT_TRUE((*writer)->write(LogStream::kStdout, "one\ntwo\n", at(1)));
+  ASSERT_TRUE((*writer)->write(LogStream::kStderr, "oops\n\n", at(2)));
+  EXPECT_EQ(read_text(path_),
+            "2026-12-07T06:20:52.000000001Z stdout F one\n"
+            "2026-12-07T06:20:52.000000001Z stdout F two\n"
+            "2026-12-07T06:20:52.000000002Z stderr F oops\n"
+            "2026-12-07T06:20:52.000000002Z stderr F \n");
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // the agent's alone
+}
+
+TEST_F(LogFileTest, LinesWaitForTheirNewlinePerStreamAndLongOnesAreCut) {
+  auto writer = LogFileWriter::create(path_, {.max_line = 8});
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE((*writer)->write(LogStream::kStdout, "hel", at(1)));
+  ASSERT_TRUE((*writer)->write(LogStream::kStderr, "err", at(2)));
+  EXPECT_EQ(read_text(path_), "");  // nothing whole yet
+  ASSERT_TRUE((*writer)->write(LogStream::kStdout, "lo\n", at(3)));
+  ASSERT_TRUE((*writer)->write(LogStream::kStdout, "0123456789abcdefXY\nlast", at(4)));
+  ASSERT_TRUE((*writer)->finish(LogStream::kStdout, at(5)));
+  ASSERT_TRUE((*writer)->finish(LogStream::kStderr, at(6)));
+  EXPECT_EQ(read_text(path_),
+            "2026-12-07T06:20:52.000000003Z stdout F hello\n"
+            "2026-12-07T06:20:52.000000004Z stdout P 01234567\n"
+            "2026-12-07T06:20:52.000000004Z stdout P 89abcdef\n"
+            "2026-12-07T06:20:52.000000004Z stdout F XY\n"
+            "2026-12-07T06:20:52.000000005Z stdout P last\n"
+            "2026-12-07T06:20:52.000000006Z stderr P err\n");
+}
+
 TEST_F(LogFileTest, RotatesBySizeKeepingGenerations) {
-  // The writer holds the file open with O_APPEND, as a container does.
-  std::ofstream writer(path_, std::ios::app);
-  auto write = [&](const std::string& text) { writer << text << std::flush; };
-  write("first generation\n");
-  EXPECT_EQ(rotate_log(path_, 1000, 2).value(), false);
-  EXPECT_EQ(rotate_log(path_, 10, 2).value(), true);
-  EXPECT_EQ(fs::file_size(path_), 0u);
-  EXPECT_EQ(read_text(rotated_log_path(path_, 1)), "first generation\n");
-  write("second\n");
-  // Appended at the new end, not after a hole where the old content was.
-  EXPECT_EQ(read_text(path_), "second\n");
-  ASSERT_TRUE(rotate_log(path_, 1, 2).value());
-  write("third\n");
-  ASSERT_TRUE(rotate_log(path_, 1, 2).value());
-  EXPECT_EQ(read_text(rotated_log_path(path_, 1)), "third\n");
-  EXPECT_EQ(read_text(rotated_log_path(path_, 2)), "second\n");
+  auto writer = LogFileWriter::create(path_, {.max_bytes = 100, .keep = 2});
+  ASSERT_TRUE(writer);
+  std::string record = "2026-12-07T06:20:52.000000001Z stdout F " + std::string(20, 'a') + "\n";  // 61 bytes
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE((*writer)->write(LogStream::kStdout, std::string(20, 'a') + "\n", at(1)));
+  // Two records pass 100 bytes: every second write rotates, and only two rotated parts stay.
+  EXPECT_EQ(read_text(path_), record);
+  EXPECT_EQ(read_text(rotated_log_path(path_, 1)), record + record);
+  EXPECT_EQ(read_text(rotated_log_path(path_, 2)), record + record);
   EXPECT_FALSE(fs::exists(rotated_log_path(path_, 3)));
-  EXPECT_EQ(rotate_log(dir_ / "absent.log", 1, 2).value(), false);
 }
 
 TEST_F(LogFileTest, PreviousInstanceLogIsKept) {
