@@ -55,6 +55,8 @@ class LogServer {
 
   const std::string& host() const { return host_; }  // as listened on ("0.0.0.0" for every address)
   uint16_t port() const { return server_->port(); }
+  // Connections open now (streams being followed among them). Any thread.
+  size_t connections() const { return server_->connections(); }
   // Ends the streams still open after `grace`; idempotent. Not on the server's thread.
   void shutdown(std::chrono::milliseconds grace);
 

@@ -126,12 +126,15 @@ class FakeKubelet {
     http::Header headers[] = {{"Content-Type", "text/plain"}};
     (void)co_await ex.begin_stream(200, headers);
     http::asio::steady_timer timer(ex.executor());
+    // Three lines, then silence: only a proxy that watches its client for leaving can tell this stream to end.
     co_await ex.until_disconnect([&]() -> http::asio::awaitable<void> {
-      for (int i = 0;; ++i) {
+      for (int i = 0; i < 3; ++i) {
         if (!co_await ex.write("tick " + std::to_string(i) + "\n")) co_return;
         timer.expires_after(20ms);
         co_await timer.async_wait(http::asio::use_awaitable);
       }
+      timer.expires_after(60s);
+      co_await timer.async_wait(http::asio::use_awaitable);
     }());
     stream_ended_ = true;
   }

@@ -178,6 +178,19 @@ TEST_F(LogServerTest, FollowStreamsNewLinesUntilTheInstanceEnds) {
   EXPECT_TRUE(contains(previous, "four\n")) << previous;
 }
 
+TEST_F(LogServerTest, AFollowerThatLeavesAQuietLogIsLetGo) {
+  {
+    RawRequest follow(server_->port(), "/containerLogs/default/web/main?follow=true&tailLines=1", kToken);
+    ASSERT_TRUE(follow.read_until([](const std::string& a) { return contains(a, "three\n"); }));
+    EXPECT_GE(server_->connections(), 1u);
+  }  // the client goes while nothing is written
+  bool let_go = false;
+  for (auto until = Clock::now() + 5s; !let_go && Clock::now() < until; std::this_thread::sleep_for(5ms)) {
+    let_go = server_->connections() == 0;
+  }
+  EXPECT_TRUE(let_go) << "the follower of a quiet log outlived its client";
+}
+
 TEST(LogServerOptionsTest, ANonLoopbackAddressNeedsAToken) {
   auto collector = LogCollector::start({});
   ASSERT_TRUE(collector);
