@@ -173,7 +173,10 @@ ApiResult<PodLogRequest> pod_log_request(const Json& pod, const http::QueryParam
 asio::awaitable<void> serve_pod_connect(http::Exchange& exchange, PodConnectContext context, std::string ns,
                                         std::string name, std::string subresource, const http::QueryParams& query) {
   const ServedResource* pods = context.resources.find("", "pods");
-  if (pods == nullptr) co_return co_await respond_status(exchange, not_found("pods", "", name));
+  if (pods == nullptr) {
+    ApiStatus missing = not_found("pods", "", name);  // named: g++ 12 and temporaries in co_await (docs/http.md)
+    co_return co_await respond_status(exchange, missing);
+  }
   auto pod = context.objects.get(pods->info, ns, name);
   if (!pod) co_return co_await respond_status(exchange, pod.error());
   if (subresource != "log")

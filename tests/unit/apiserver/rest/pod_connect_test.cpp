@@ -129,7 +129,8 @@ class FakeKubelet {
     // Three lines, then silence: only a proxy that watches its client for leaving can tell this stream to end.
     co_await ex.until_disconnect([&]() -> http::asio::awaitable<void> {
       for (int i = 0; i < 3; ++i) {
-        if (!co_await ex.write("tick " + std::to_string(i) + "\n")) co_return;
+        std::string line = "tick " + std::to_string(i) + "\n";  // named: g++ 12 and temporaries in co_await
+        if (!co_await ex.write(line)) co_return;
         timer.expires_after(20ms);
         co_await timer.async_wait(http::asio::use_awaitable);
       }
