@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "api/values/rfc3339_time.h"
+#include "node/logs/log_file.h"
 
 namespace kthena::node {
 namespace {
@@ -149,6 +150,17 @@ bool LogReader::replaced() const {
   return st.st_dev != dev_ || st.st_ino != ino_;
 }
 
+std::optional<fs::path> LogReader::successor() const {
+  // Rotated parts are numbered from the newest, with no gap: the file after part n is part n - 1, and after part 1
+  // the current log.
+  for (int n = 1;; ++n) {
+    fs::path part = rotated_log_path(path_, n);
+    struct stat st {};
+    if (::stat(part.c_str(), &st) != 0) return std::nullopt;
+    if (st.st_dev == dev_ && st.st_ino == ino_) return n == 1 ? path_ : rotated_log_path(path_, n - 1);
+  }
+}
+
 LogReader::Step LogReader::finish(std::string& out, size_t before) {
   consume(out, SIZE_MAX, true);
   done_ = true;
@@ -165,25 +177,32 @@ LogReader::Step LogReader::read(std::string& out, size_t max_bytes) {
     if (fill()) continue;
     // The end of the file as it is now.
     if (!options_.follow) return finish(out, before);
-    if (replaced()) {
-      // Rotated (or moved away when the instance ended): the old file is complete once read to its end, which it
-      // now is; while the same instance writes, its log goes on in the new file at path_.
-      while (fill()) consume(out, SIZE_MAX, false);
-      if (done_) return out.size() > before ? Step::kOutput : Step::kEnd;
-      if (!writing_ || !writing_()) return finish(out, before);
-      UniqueFd next(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (leaving_) {
+      // The file was replaced and is now read to its end: on to the part written after it, found by where the
+      // file went (a rotation renames it to part 1 and shifts the others). Not among the parts: it became the
+      // previous instance's log, or fell off the end; either way nothing of this instance comes after it.
+      leaving_ = false;
+      std::optional<fs::path> next = successor();
+      if (!next) return finish(out, before);
+      UniqueFd fd(::open(next->c_str(), O_RDONLY | O_CLOEXEC));
       struct stat st {};
-      if (!next || ::fstat(next.get(), &st) != 0) return out.size() > before ? Step::kOutput : Step::kIdle;
+      if (!fd || ::fstat(fd.get(), &st) != 0) return finish(out, before);
       consume(out, SIZE_MAX, true);  // an unterminated end of the old file is a record of its own
-      fd_ = std::move(next);
+      fd_ = std::move(fd);
       dev_ = st.st_dev;
       ino_ = st.st_ino;
       continue;
     }
+    if (replaced()) {
+      // Renamed after its last write, which may have come after the read that found the end: read to the end again.
+      leaving_ = true;
+      continue;
+    }
     if (!writing_ || !writing_()) {
-      // The instance ended: its last records were written before it was reported so; take them and stop.
-      while (fill()) consume(out, SIZE_MAX, false);
-      return finish(out, before);
+      // The instance ended; its last records were written before it was reported so: one more read takes them.
+      if (ending_) return finish(out, before);
+      ending_ = true;
+      continue;
     }
     return out.size() > before ? Step::kOutput : Step::kIdle;
   }

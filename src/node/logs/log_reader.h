@@ -1,6 +1,7 @@
 // One container log read back as `kubectl logs` shows it: the content of each CRI record (cri_log.h) with its
 // newline for a full one, optionally behind its time; the last N lines, lines since a time, at most N bytes; and,
-// when following, what is written after, across rotations, until the container instance that wrote the log ends.
+// when following, what is written after, across rotations (part by part, so a follower that falls behind several
+// rotations still reads every part that is kept), until the container instance that wrote the log ends.
 // The kubelet's ReadLogs, on the agent's files (log_file.h).
 #pragma once
 
@@ -52,6 +53,9 @@ class LogReader {
   void emit(std::string& out, std::string_view bytes);
   // The file at path_ is no longer the one open (rotated, or moved away as the previous instance's log).
   bool replaced() const;
+  // The rotated part (or the current log) that continues the open file, which was rotated; nullopt when the open
+  // file is not among the rotated parts.
+  std::optional<std::filesystem::path> successor() const;
   Step finish(std::string& out, size_t before);
 
   std::filesystem::path path_;
@@ -65,6 +69,8 @@ class LogReader {
   std::string since_;  // options_.since as a CRI timestamp
   int64_t emitted_ = 0;
   bool line_start_ = true;  // the next record starts a line (the last one was full): it gets its time
+  bool leaving_ = false;    // following: the open file was replaced; once read to its end, on to its successor
+  bool ending_ = false;     // following: the instance ended; one more read to the end, then the output ends
   bool done_ = false;
 };
 

@@ -152,6 +152,30 @@ TEST_F(LogReaderTest, FollowingGetsNewLinesAcrossRotationsUntilTheInstanceEnds) 
   EXPECT_EQ(last, Step::kEnd);
 }
 
+TEST_F(LogReaderTest, AFollowerBehindSeveralRotationsReadsEveryPartInOrder) {
+  auto w = writer({.max_bytes = 90, .keep = 5});  // a record is 48 bytes: every second write rotates
+  bool writing = true;
+  auto reader = LogReader::open(path_, {.follow = true}, [&] { return writing; });
+  ASSERT_TRUE(reader);
+  Step last;
+  EXPECT_EQ(drain(*reader, &last), "");
+  EXPECT_EQ(last, Step::kIdle);
+  // Eight lines, four rotations, before the follower looks again.
+  std::string expected;
+  for (int i = 0; i < 8; ++i) {
+    std::string line = "burst " + std::to_string(i) + "\n";
+    ASSERT_TRUE(w->write(LogStream::kStdout, line, at_second(i)));
+    expected += line;
+  }
+  EXPECT_TRUE(fs::exists(rotated_log_path(path_, 4)));
+  EXPECT_EQ(drain(*reader, &last, 16), expected);  // small reads: the parts are taken in steps, not all at once
+  EXPECT_EQ(last, Step::kIdle);
+  ASSERT_TRUE(w->write(LogStream::kStdout, "after\n", at_second(9)));
+  writing = false;
+  EXPECT_EQ(drain(*reader, &last), "after\n");
+  EXPECT_EQ(last, Step::kEnd);
+}
+
 TEST_F(LogReaderTest, FollowingEndsWhenTheLogBecomesThePreviousOne) {
   auto w = writer();
   lines(*w, 1);
