@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 constexpr size_t kReadBytes = 64 * 1024;
 // A busy container yields to the others after this much per wake-up (epoll is level-triggered: it comes back).
 constexpr size_t kBudget = 4 * kReadBytes;
+constexpr size_t kDrainLimit = size_t{64} << 20;
 
 LogStream stream_of(int index) {
   return index == 0 ? LogStream::kStdout : LogStream::kStderr;
@@ -127,7 +128,9 @@ bool LogCollector::pump(Instance& instance, int s, bool to_end) {
   char buffer[kReadBytes];
   size_t taken = 0;
   bool open = true;
-  while (to_end || taken < kBudget) {
+  // "All of it" is bounded too: a stray process still holding the pipe could write on for ever.
+  const size_t limit = to_end ? kDrainLimit : kBudget;
+  while (taken < limit) {
     ssize_t n = ::read(instance.pipes[s].get(), buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
