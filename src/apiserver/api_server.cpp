@@ -169,7 +169,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
   parts->blocking = std::make_unique<boost::asio::thread_pool>(std::max<size_t>(options.blocking_threads, 1));
   parts->resource_handler = std::make_unique<ResourceHandler>(
       *parts->resources, *parts->objects, *parts->store, parts->blocking->get_executor(),
-      ResourceHandlerOptions{options.max_body_bytes, options.min_watch_timeout, options.bookmark_interval});
+      ResourceHandlerOptions{options.max_body_bytes, options.min_watch_timeout, options.bookmark_interval,
+                             parts->token});
 
   http::ServerOptions server_options;
   server_options.address = listen->host;

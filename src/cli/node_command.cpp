@@ -1,6 +1,7 @@
 // `kthena node [--kubeconfig F] [--data-dir DIR] [--config node.yaml] [--accelerator R=N]... [--capacity R=Q,...]`:
 // the embedded node agent (docs/node.md). Prints one line once the node is registered and stops on SIGINT or
 // SIGTERM; the pods' processes end with it, and a restarted agent brings them back.
+#include <cctype>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -25,6 +26,7 @@ struct NodeFlags {
   std::vector<std::string> accelerators;  // "huawei.com/ascend-1980=16"
   std::string capacity;                   // "cpu=64,memory=512Gi"
   std::string pod_subnet;
+  std::string logs_listen = "127.0.0.1:0";
   bool loopback = false;
 };
 
@@ -91,7 +93,8 @@ int run_node(const NodeFlags& flags) {
 
   node::NodeAgentOptions options;
   options.kthena_binary = std::filesystem::read_symlink("/proc/self/exe");
-  options.data_dir = flags.data_dir;
+  // Absolute: containers run in folders of their own, and generated configs name paths under it.
+  options.data_dir = std::filesystem::absolute(flags.data_dir);
   if (!flags.config.empty()) {
     std::ifstream in(flags.config);
     if (!in) {
@@ -153,6 +156,21 @@ int run_node(const NodeFlags& flags) {
     std::cerr << "node: " << config.error().to_string() << "\n";
     return 1;
   }
+  // The kubelet endpoint asks callers for the agent's own credentials: the API server, which made them, has them.
+  options.logs_listen = flags.logs_listen;
+  options.token = config->bearer_token;
+  if (!config->bearer_token_file.empty()) {
+    std::ifstream token_file(config->bearer_token_file);
+    std::stringstream token;
+    token << token_file.rdbuf();
+    options.token = token.str();
+    while (!options.token.empty() && std::isspace(static_cast<unsigned char>(options.token.back())))
+      options.token.pop_back();
+    if (!token_file || options.token.empty()) {
+      std::cerr << "node: token file " << config->bearer_token_file << ": cannot read a token from it\n";
+      return 1;
+    }
+  }
   auto client = kube::KubeClient::create(*config);
   if (!client) {
     std::cerr << "node: " << client.error().to_string() << "\n";
@@ -187,6 +205,10 @@ void add_node_command(CLI::App& app, int& exit_code) {
                   "Declared devices, repeatable: RESOURCE=COUNT (huawei.com/ascend-1980=16, nvidia.com/gpu=8)");
   cmd->add_option("--capacity", flags->capacity, "Declared capacity instead of the machine's: cpu=64,memory=512Gi");
   cmd->add_option("--pod-subnet", flags->pod_subnet, "Pod addresses (default 10.244.0.0/16)");
+  cmd->add_option("--logs-listen", flags->logs_listen,
+                  "The kubelet endpoint the API server reads container logs from (HOST:PORT; port 0 picks one, "
+                  "published in the Node)")
+      ->capture_default_str();
   cmd->add_flag("--loopback-network", flags->loopback,
                 "No network namespaces: pods get 127.x.y.z addresses on the host's network");
   cmd->callback([flags, &exit_code] { exit_code = run_node(*flags); });

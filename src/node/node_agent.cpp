@@ -78,6 +78,10 @@ Result<std::unique_ptr<NodeAgent>> NodeAgent::start(std::shared_ptr<kube::KubeCl
   ctx.network = agent->network_.get();
   ctx.images = agent->images_.get();
   ctx.host_ip = agent->network_->gateway();
+  auto logs = LogCollector::start(ctx.options.logs);
+  if (!logs) return fail(logs.error());
+  agent->logs_ = std::move(*logs);
+  ctx.logs = agent->logs_.get();
 
   // What pods may use: the machine, or what the options declare, plus the declared accelerators.
   ResourceList& alloc = agent->allocatable_;
@@ -107,6 +111,17 @@ Result<std::unique_ptr<NodeAgent>> NodeAgent::start(std::shared_ptr<kube::KubeCl
   wake.on_update = [self](const kube::ObjectPtr&, const kube::ObjectPtr&) { self->wake(); };
   wake.on_delete = [self](const kube::ObjectPtr&) { self->wake(); };
   for (kube::Informer* informer : {ctx.pods, ctx.services, agent->pod_groups_}) informer->add_handler(wake);
+
+  // The endpoint the API server reads container logs from; its port goes into the Node.
+  LogServerOptions log_options{ctx.options.logs_listen, ctx.options.token};
+  auto log_server = LogServer::start(
+      log_options,
+      [self](const std::string& ns, const std::string& pod, const std::string& container) {
+        return self->locate_log(ns, pod, container);
+      },
+      *agent->logs_);
+  if (!log_server) return fail(log_server.error());
+  agent->log_server_ = std::move(*log_server);
 
   if (auto registered = agent->register_node(); !registered) return fail(registered.error());
   agent->informers_->start();
@@ -140,6 +155,8 @@ NodeAgent::~NodeAgent() {
 
 void NodeAgent::stop() {
   if (stopped_.exchange(true)) return;
+  // Streams still following a log end first; the containers they follow are about to.
+  if (log_server_) log_server_->shutdown(std::chrono::seconds(1));
   manager_.request_stop();
   heartbeat_.request_stop();
   changed_.notify_all();
@@ -187,6 +204,10 @@ Result<void> NodeAgent::register_node() {
     if (!written) return fail(written.error());
     existing = std::move(written);
   }
+  // The API server reaches the kubelet endpoint at InternalIP:daemonEndpoints: the address it listens on, or, when
+  // it listens on every address, the one pods see the host at.
+  const std::string& listen_host = log_server_->host();
+  std::string internal_ip = listen_host == "0.0.0.0" || listen_host == "::" ? context_.host_ip : listen_host;
   std::string now = api::now_rfc3339();
   Json status = {{"capacity", capacity},
                  {"allocatable", capacity},
@@ -196,8 +217,9 @@ Result<void> NodeAgent::register_node() {
                                               {"lastTransitionTime", now},
                                               {"reason", "KubeletReady"},
                                               {"message", "kthena node is posting ready status"}}})},
-                 {"addresses", Json::array({{{"type", "InternalIP"}, {"address", context_.host_ip}},
+                 {"addresses", Json::array({{{"type", "InternalIP"}, {"address", internal_ip}},
                                             {{"type", "Hostname"}, {"address", o.node_name}}})},
+                 {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", log_server_->port()}}}}},
                  {"nodeInfo",
                   {{"kubeletVersion", "v1.32.0-kthena"},
                    {"kubeProxyVersion", ""},
@@ -219,6 +241,32 @@ Result<void> NodeAgent::register_node() {
     return fail(made.error());
   }
   return {};
+}
+
+Result<LogLocation> NodeAgent::locate_log(const std::string& ns, const std::string& pod,
+                                          const std::string& container) const {
+  kube::ObjectPtr found = context_.pods->cache().get(ns, pod);
+  if (!found || str(found->value("spec", Json::object()), "nodeName") != context_.options.node_name)
+    return fail(ErrorCode::kNotFound,
+                fmt::format("pod \"{}/{}\" is not on node {}", ns, pod, context_.options.node_name));
+  const Json& spec = (*found)["spec"];
+  bool known = false;
+  for (const char* list : {"containers", "initContainers"}) {
+    for (const Json& c : spec.value(list, Json::array())) known |= str(c, "name") == container;
+  }
+  if (!known)
+    return fail(ErrorCode::kNotFound, fmt::format("container \"{}\" not found in pod \"{}/{}\"", container, ns, pod));
+  LogLocation location;
+  location.log = context_.options.data_dir / "pods" / str((*found)["metadata"], "uid") / "logs" / (container + ".log");
+  using api::lenient::member;
+  for (const char* list : {"containerStatuses", "initContainerStatuses"}) {
+    const Json& statuses = member(member(*found, "status"), list);
+    if (!statuses.is_array()) continue;
+    for (const Json& cs : statuses) {
+      if (str(cs, "name") == container) location.waiting = str(member(member(cs, "state"), "waiting"), "reason");
+    }
+  }
+  return location;
 }
 
 void NodeAgent::heartbeat(std::stop_token stop) {

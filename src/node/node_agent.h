@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include "node/logs/log_collector.h"
+#include "node/logs/log_server.h"
 #include "node/node_context.h"
 #include "node/pod_worker.h"
 
@@ -31,10 +33,14 @@ class NodeAgent {
   const NodeContext& context() const { return context_; }
   // The caches the agent reads (tests wait on them).
   kube::SharedInformers& informers() { return *informers_; }
+  // Where the kubelet endpoint (container logs) listens: its port is also the Node's daemonEndpoints.
+  uint16_t logs_port() const { return log_server_->port(); }
 
  private:
   NodeAgent() = default;
   Result<void> register_node();
+  // The log of a container of a pod bound here, for the kubelet endpoint (its thread).
+  Result<LogLocation> locate_log(const std::string& ns, const std::string& pod, const std::string& container) const;
   void heartbeat(std::stop_token stop);
   void manage(std::stop_token stop);
   void schedule_pass();
@@ -51,6 +57,9 @@ class NodeAgent {
   kube::Informer* pod_groups_ = nullptr;
   ResourceList allocatable_;
   std::map<std::string, std::vector<std::string>> devices_;
+  // Before the workers, which write through it, and the server, which reads what it wrote: destroyed after both.
+  std::unique_ptr<LogCollector> logs_;
+  std::unique_ptr<LogServer> log_server_;
 
   std::mutex mutex_;
   std::condition_variable_any changed_;

@@ -21,7 +21,6 @@
 #include "node/pod_volumes.h"
 #include "node/probes.h"
 #include "node/process/container_process.h"
-#include "node/process/log_file.h"
 
 namespace kthena::node {
 
@@ -98,7 +97,6 @@ struct PodWorker::State {
   Json last_status;                             // what we last wrote
   bool terminated = false;                      // every container stopped for good
   Clock::time_point last_delete{};              // the final delete, retried until the object is gone
-  Clock::time_point next_rotation{};            // when the log sizes are checked next
 };
 
 PodWorker::PodWorker(NodeContext& context, std::string key, std::string uid)
@@ -129,6 +127,16 @@ bool PodWorker::finished() const {
 }
 
 namespace {
+
+// The pod's folder goes: its logs are closed first, so that the collector writes nothing into a folder being removed.
+void remove_pod_folder(NodeContext& ctx, const std::string& uid, const PodWorker::State& s) {
+  fs::path dir = ctx.options.data_dir / "pods" / uid;
+  for (const auto* list : {&s.init_containers, &s.containers}) {
+    for (const Container& c : *list) ctx.logs->close(dir / "logs" / (c.name + ".log"));
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
 
 // Everything one pass of a pod worker needs.
 struct Pass {
@@ -349,6 +357,7 @@ struct Pass {
     launch.env = *env;
     for (auto& kv : host->env) launch.env.push_back(kv);
     launch.working_dir = str(c.spec, "workingDir");
+    if (launch.working_dir.empty()) launch.working_dir = run.scratch_dir.string();  // its own, writable folder
     launch.mounts = std::move(*mounts);
     launch.hosts_file = s.hosts_path;
     launch.netns_path = s.netns;
@@ -356,12 +365,17 @@ struct Pass {
     launch.allow_root = ctx.options.allow_root;
     launch.uid = run_uid;
     launch.gid = run_gid;
-    fs::path log = s.pod_dir / "logs" / (c.name + ".log");
-    if (fs::exists(log, ec)) (void)keep_previous_log(log);  // for --previous
-    launch.log_path = log;
-    // The container's user owns its log: a program that reopens /dev/stdout (nginx does) opens this file.
-    { std::ofstream touch(log, std::ios::app); }
-    (void)::chown(log.c_str(), run_uid, run_gid);
+    // stdout and stderr go through pipes to the agent's log collector, which writes the log file.
+    auto output = ctx.logs->open(s.pod_dir / "logs" / (c.name + ".log"), run_uid, run_gid);
+    if (!output) {
+      c.waiting_reason = "RunContainerError";
+      c.waiting_message = "container log: " + output.error().to_string();
+      event("Warning", "Failed", "Error: " + c.waiting_message);
+      return;
+    }
+    launch.state_dir = run.scratch_dir;
+    launch.stdout_fd = output->stdout_fd.get();
+    launch.stderr_fd = output->stderr_fd.get();
     const Json& limits = c.spec.value("resources", Json::object()).value("limits", Json::object());
     ResourceList limit_list =
         pod_requests(Json{{"spec", {{"containers", Json::array({{{"resources", {{"requests", limits}}}}})}}}});
@@ -514,25 +528,10 @@ struct Pass {
     return c.readiness ? c.readiness->passing() : true;
   }
 
-  // Logs rotate at 10 MiB, five generations kept (the kubelet's containerLogMaxSize and containerLogMaxFiles).
-  void rotate_logs() {
-    if (Clock::now() < s.next_rotation) return;
-    s.next_rotation = Clock::now() + 10s;
-    for (auto* list : {&s.init_containers, &s.containers}) {
-      for (Container& c : *list) {
-        if (!c.process) continue;
-        if (auto rotated = rotate_log(s.pod_dir / "logs" / (c.name + ".log"), int64_t{10} << 20, 5); !rotated) {
-          spdlog::warn("node: pod {}/{}: rotating the log of {}: {}", ns, name, c.name, rotated.error().to_string());
-        }
-      }
-    }
-  }
-
   // One pass over a live pod.
   void sync() {
     if (!set_up()) return;
     refresh_hosts();
-    rotate_logs();
     // Init containers, one at a time, in order.
     for (Container& c : s.init_containers) {
       if (c.completed) continue;
@@ -701,8 +700,7 @@ struct Pass {
     if (auto torn = ctx.network->teardown(uid); !torn) {
       spdlog::warn("node: pod {}/{}: network teardown: {}", ns, name, torn.error().to_string());
     }
-    std::error_code ec;
-    fs::remove_all(ctx.options.data_dir / "pods" / uid, ec);
+    remove_pod_folder(ctx, uid, s);
     kube::DeleteOptions options;
     options.grace_period_seconds = 0;
     options.precondition_uid = uid;
@@ -730,8 +728,7 @@ void PodWorker::run(std::stop_token stop) {
         }
       }
       (void)context_.network->teardown(uid_);
-      std::error_code ec;
-      fs::remove_all(context_.options.data_dir / "pods" / uid_, ec);
+      remove_pod_folder(context_, uid_, *state_);
       std::lock_guard lock(mutex_);
       finished_ = true;
       return;

@@ -2,8 +2,10 @@
 # `kthena node` running what the controllers create, as root on this machine: upstream's sample ModelServing becomes
 # eight nginx processes, each in its own network namespace and reachable at its pod IP; the ModelServing becomes
 # Available from their readiness; a gang that needs more accelerators than are free waits whole and starts whole when
-# they are freed, and no two pods hold one device; kill -9 of the agent leaves no container process; a restarted agent
-# brings the pods back; deleting everything leaves no namespace, veth or process behind.
+# they are freed, and no two pods hold one device; kubectl logs (-c, --tail, --timestamps, --limit-bytes, --previous,
+# -f) reads the containers' output through the API server, and exec is refused with a reason; kill -9 of the agent
+# leaves no container process; a restarted agent brings the pods back; deleting everything leaves no namespace, veth
+# or process behind.
 #   node_agent_test.sh KTHENA [CONFORMANCE_DIR]
 set -euo pipefail
 kthena="$1"
@@ -79,6 +81,108 @@ wait_for 30 nginx_answers || fail "no nginx answer at $ip:${port:-80}"
 kubectl describe node test-node | grep -q 'Non-terminated Pods:.*(8 in total)' ||
   fail "describe node: $(kubectl describe node test-node)"
 
+# Logs: kubectl logs through the API server's pods/log, which proxies to the agent's kubelet endpoint.
+# grep reading all of a growing log: with -q it would stop early, and kubectl's SIGPIPE would fail the pipeline.
+has() { grep "$@" >/dev/null; }
+nginx_logged() { kubectl logs sample-0-prefill-0-0 | has '"GET / HTTP/1.1" 200'; }
+wait_for 10 nginx_logged || fail "no access log line: $(kubectl logs sample-0-prefill-0-0 2>&1 | tail -5)"
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: talker}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'echo hello from talker; echo oops >&2; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done']
+  - name: side
+    image: busybox
+    command: [sh, -c, 'echo side car ready; exec sleep 3600']
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: restarter}
+spec:
+  containers:
+  # Counts its runs in its working folder (the container's own, kept across restarts): run 1 fails, run 2 stays.
+  - name: c
+    image: busybox
+    command: [sh, -c, 'n=$(cat runs 2>/dev/null || echo 0); n=$((n+1)); echo $n >runs; echo "run $n"; [ $n -gt 1 ] || exit 3; exec sleep 3600']
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unbound}
+spec:
+  nodeSelector: {no-such-label: "x"}
+  containers:
+  - {name: c, image: busybox, command: [sleep, "3600"]}
+YAML
+talker_logged() { kubectl logs talker -c main 2>/dev/null | has '^tick 2$'; }
+wait_for 30 talker_logged || fail "talker: $(kubectl get pod talker -o wide; kubectl logs talker -c main 2>&1 | head)"
+# stdout and stderr both (each pipe is read on its own: their order in the log is not certain).
+kubectl logs talker -c main | has -x oops || fail "stderr: $(kubectl logs talker -c main | head -3)"
+[ "$(kubectl logs talker -c side)" = "side car ready" ] || fail "-c side: $(kubectl logs talker -c side 2>&1)"
+# kubectl picks the first container itself and says so; the API server, asked without one, names the choice.
+kubectl logs talker 2>"$dir/defaulted.err" | has '^hello from talker$' || fail "logs without -c"
+grep -q 'Defaulted container "main" out of: main, side' "$dir/defaulted.err" || fail "$(cat "$dir/defaulted.err")"
+# What a failing command prints (pipefail would otherwise take its status for the pipeline's).
+output_of() { "$@" 2>&1 || true; }
+raw_log() { output_of kubectl get --raw "/api/v1/namespaces/default/pods/$1/log${2:-}"; }
+raw_log talker | grep -qF 'a container name must be specified for pod talker, choose one of: [main side]' ||
+  fail "no container: $(raw_log talker)"
+raw_log talker '?container=nope' | grep -qF 'container nope is not valid for pod talker' ||
+  fail "unknown container: $(raw_log talker '?container=nope')"
+raw_log talker '?container=main&tailLines=many' | grep -qF 'invalid value for tailLines: "many"' ||
+  fail "bad tailLines: $(raw_log talker '?container=main&tailLines=many')"
+output_of kubectl logs unbound | has -F 'pod unbound does not have a host assigned' ||
+  fail "unbound: $(kubectl logs unbound 2>&1)"
+kubectl logs talker -c main --tail 1 | has -x 'tick [0-9]*' || fail "--tail 1: $(kubectl logs talker -c main --tail 1)"
+[ "$(kubectl logs talker -c main --tail 3 | wc -l)" = 3 ] || fail "--tail 3"
+kubectl logs talker -c main --tail 1 --timestamps | has -E '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z tick [0-9]+$' ||
+  fail "--timestamps: $(kubectl logs talker -c main --tail 1 --timestamps)"
+[ "$(kubectl logs talker -c main --limit-bytes 5)" = hello ] || fail "--limit-bytes 5"
+talker_ran() { kubectl logs talker -c main --tail 1 | has -E '^tick ([1-9][0-9]+)$'; }  # 2 s at least
+wait_for 10 talker_ran || fail "talker stopped: $(kubectl logs talker -c main --tail 1)"
+kubectl logs talker -c main --since 1s >"$dir/since.out"
+grep -q '^tick' "$dir/since.out" && ! grep -q hello "$dir/since.out" || fail "--since 1s: $(head -3 "$dir/since.out")"
+# -f with --tail 0 prints only lines written after it started; killing it ends the stream to the agent too.
+kubelet_port=$(kubectl get node test-node -o jsonpath='{.status.daemonEndpoints.kubeletEndpoint.Port}')
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$kubelet_port/containerLogs/default/talker/main")" = 401 ] ||
+  fail "the kubelet endpoint answered without the token"
+kubectl logs -f talker -c main --tail 0 >"$dir/follow.out" 2>&1 &
+follow_pid=$!
+pids+=($follow_pid)
+followed() { grep -q '^tick [0-9]*$' "$dir/follow.out"; }
+wait_for 10 followed || fail "kubectl logs -f: $(cat "$dir/follow.out")"
+! grep -q hello "$dir/follow.out" || fail "-f --tail 0 printed old lines: $(head -3 "$dir/follow.out")"
+kubelet_streams() { ss -Htn state established "( dport = :$kubelet_port )" | wc -l; }
+[ "$(kubelet_streams)" -ge 1 ] || fail "no stream to the kubelet endpoint while following"
+kill "$follow_pid"
+wait "$follow_pid" 2>/dev/null || true
+no_kubelet_streams() { [ "$(kubelet_streams)" = 0 ]; }
+wait_for 10 no_kubelet_streams || fail "the API server kept following after kubectl left: $(ss -tn "( dport = :$kubelet_port )")"
+# --previous after a restart (the first run exits 3; CrashLoopBackOff restarts it after 10 s).
+restarted() { [ "$(kubectl logs restarter 2>/dev/null)" = "run 2" ]; }
+wait_for 60 restarted || fail "restarter: $(kubectl get pod restarter; kubectl logs restarter 2>&1)"
+[ "$(kubectl logs restarter --previous)" = "run 1" ] || fail "--previous: $(kubectl logs restarter --previous 2>&1)"
+# A follower ends when the container it follows does.
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: brief}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: c, image: busybox, command: [sh, -c, 'echo start; sleep 4; echo done']}
+YAML
+brief_started() { kubectl logs brief 2>/dev/null | has start; }
+wait_for 30 brief_started || fail "brief: $(kubectl get pod brief; kubectl logs brief 2>&1)"
+timeout 30 kubectl logs -f brief >"$dir/brief.out" 2>&1 || fail "logs -f did not end with its container: $(cat "$dir/brief.out")"
+[ "$(cat "$dir/brief.out")" = "$(printf 'start\ndone')" ] || fail "logs -f brief: $(cat "$dir/brief.out")"
+output_of kubectl exec talker -c main -- true | grep -qF 'exec is not supported by the embedded API server' ||
+  fail "exec: $(kubectl exec talker -c main -- true 2>&1)"
+kubectl delete pod talker restarter brief unbound --wait=true >/dev/null
+
 # Gangs: two ModelServings of one group of two pods holding 2 NPUs each fit the 4 declared; a third waits whole.
 gang() {
   cat <<YAML
@@ -126,6 +230,10 @@ wait_for 10 no_processes || fail "processes outlived the agent: $(pgrep -af "$di
 start_node 2
 wait_for 60 running modelserving.volcano.sh/name=sample 8 || fail "after restart: $(kubectl get pods -o wide)"
 wait_for 30 nginx_answers || fail "the restarted pod lost its address $ip"
+# The restarted agent listens on a new port, published in its Node: logs go on (with --previous: its last instance).
+wait_for 10 nginx_logged || fail "logs after the agent restarted: $(kubectl logs sample-0-prefill-0-0 2>&1 | tail -3)"
+kubectl logs sample-0-prefill-0-0 --previous | has '"GET / HTTP/1.1" 200' ||
+  fail "the log before the agent restarted: $(kubectl logs sample-0-prefill-0-0 --previous 2>&1 | tail -3)"
 
 # Everything deleted: no pod, process, namespace or veth left.
 kubectl delete modelservings --all --wait=true >/dev/null

@@ -4,10 +4,10 @@
 
 #include "apiserver/rest/api_path.h"
 #include "apiserver/rest/discovery.h"
-#include "apiserver/rest/query_params.h"
 #include "apiserver/rest/response.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "http/query_params.h"
 
 namespace kthena::apiserver {
 namespace asio = http::asio;
@@ -24,9 +24,11 @@ ApiStatus not_found_path() {
 
 // g++ 12 can destroy a temporary twice when it is created inside ?:, && or || in a coroutine, so the coroutines
 // below call these plain functions instead of writing such expressions.
-bool is_watch(const QueryParams& query) {
-  std::string watch = query.get("watch");
-  return watch == "true" || watch == "1";
+// Watches and followed logs last as long as the client wants: they count against the watch limit, not the limit of
+// requests in flight.
+bool is_long_running(const http::QueryParams& query, std::string_view path) {
+  std::string flag = query.get(path.ends_with("/log") ? "follow" : "watch");
+  return flag == "true" || flag == "1";
 }
 
 std::string group_list_body(const ServedResources& resources, const ApiPath& path, std::string_view host,
@@ -103,9 +105,9 @@ asio::awaitable<void> ApiHandler::route(http::Exchange& exchange) {
   }
   if (!authorized(exchange)) co_return co_await respond_status(exchange, unauthorized());
 
-  auto query = QueryParams::parse(exchange.request().query());
+  auto query = http::QueryParams::parse(exchange.request().query());
   if (!query) co_return co_await respond_status(exchange, bad_request(query.error().message));
-  ClientLimiter& limiter = is_watch(*query) ? watches_ : requests_;
+  ClientLimiter& limiter = is_long_running(*query, path) ? watches_ : requests_;
   auto slot = limiter.acquire(exchange.remote_address());
   if (!slot) {
     co_return co_await respond_status(exchange, too_many_requests("Too many requests, please try again later.", 1));
@@ -153,7 +155,7 @@ asio::awaitable<void> ApiHandler::openapi(http::Exchange& exchange, std::string_
   std::string gv(path.substr(std::string_view("/openapi/v3/").size()));
   const auto* document = openapi_ != nullptr ? openapi_->find(gv) : nullptr;
   if (document == nullptr) co_return co_await respond_status(exchange, not_found_path());
-  auto params = QueryParams::parse(query);
+  auto params = http::QueryParams::parse(query);
   std::string requested_hash;
   if (params) requested_hash = params->get("hash");
   bool hashed = requested_hash == document->hash;

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "apiserver/rest/query_params.h"
+#include "http/query_params.h"
 
 namespace kthena::apiserver {
 
@@ -13,7 +13,7 @@ std::optional<ApiPath> parse_api_path(std::string_view path) {
     size_t end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
     if (end > start) {
-      auto decoded = percent_decode(path.substr(start, end - start), false);
+      auto decoded = http::percent_decode(path.substr(start, end - start), false);
       if (!decoded) return std::nullopt;
       parts.push_back(std::move(*decoded));
     }

@@ -9,6 +9,7 @@
 #include "apiserver/rest/blocking.h"
 #include "apiserver/rest/continue_token.h"
 #include "apiserver/rest/object_matcher.h"
+#include "apiserver/rest/pod_connect.h"
 #include "apiserver/rest/request_body.h"
 #include "apiserver/rest/response.h"
 #include "apiserver/rest/watch_stream.h"
@@ -20,7 +21,7 @@ namespace asio = http::asio;
 struct ResourceHandler::Request {
   http::Exchange& exchange;
   const ApiPath& path;
-  const QueryParams& query;
+  const http::QueryParams& query;
   const ServedResource& served;
   const ResourceInfo& info;
   Subresource subresource = Subresource::kNone;
@@ -37,7 +38,7 @@ ApiStatus not_found_path() {
   return s;
 }
 
-ApiResult<WriteOptions> write_options(const QueryParams& query, bool with_validation) {
+ApiResult<WriteOptions> write_options(const http::QueryParams& query, bool with_validation) {
   WriteOptions options;
   std::string dry_run = query.get("dryRun");
   if (dry_run == "All") {
@@ -68,7 +69,7 @@ ApiResult<WriteOptions> write_options(const QueryParams& query, bool with_valida
 // here call plain functions like these instead.
 
 // The resourceVersion a watch starts after (0: from now, with the current objects first).
-ApiResult<int64_t> watch_start(const QueryParams& query) {
+ApiResult<int64_t> watch_start(const http::QueryParams& query) {
   std::string rv = query.get("resourceVersion");
   if (rv.empty()) return 0;
   int64_t value = 0;
@@ -107,7 +108,8 @@ ResourceHandler::ResourceHandler(const ServedResources& resources, ObjectService
                                  asio::any_io_executor blocking, ResourceHandlerOptions options)
     : resources_(resources), objects_(objects), store_(store), blocking_(std::move(blocking)), options_(options) {}
 
-asio::awaitable<void> ResourceHandler::handle(http::Exchange& exchange, const ApiPath& path, const QueryParams& query) {
+asio::awaitable<void> ResourceHandler::handle(http::Exchange& exchange, const ApiPath& path,
+                                              const http::QueryParams& query) {
   const ServedResource* served = resources_.find(path.group, path.version, path.resource);
   if (served == nullptr || path.legacy != path.group.empty())
     co_return co_await respond_status(exchange, not_found_path());
@@ -124,6 +126,9 @@ asio::awaitable<void> ResourceHandler::handle(http::Exchange& exchange, const Ap
     request.subresource = Subresource::kScale;
   } else if (path.subresource == "binding" && info.group.empty() && info.resource == "pods" && method == "POST") {
     co_return co_await bind(request);
+  } else if (info.group.empty() && info.resource == "pods" && !collection && is_pod_connect(path.subresource)) {
+    PodConnectContext context{objects_, resources_, options_.kubelet_token};
+    co_return co_await serve_pod_connect(exchange, context, path.ns, path.name, path.subresource, query);
   } else if (!path.subresource.empty()) {
     co_return co_await respond_status(exchange, not_found_path());
   }
@@ -344,7 +349,7 @@ asio::awaitable<void> ResourceHandler::patch(Request& request) {
 
 namespace {
 
-ApiResult<DeleteOptions> delete_options(const QueryParams& query, std::string_view body) {
+ApiResult<DeleteOptions> delete_options(const http::QueryParams& query, std::string_view body) {
   DeleteOptions options;
   if (!body.empty()) {
     auto decoded = decode_object_body("application/json", body);

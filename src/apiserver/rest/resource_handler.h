@@ -8,10 +8,10 @@
 
 #include "apiserver/object_service.h"
 #include "apiserver/rest/api_path.h"
-#include "apiserver/rest/query_params.h"
 #include "apiserver/served_resources.h"
 #include "http/asio.h"
 #include "http/exchange.h"
+#include "http/query_params.h"
 
 namespace kthena::apiserver {
 
@@ -21,6 +21,9 @@ struct ResourceHandlerOptions {
   // clients spread their reconnections.
   std::chrono::milliseconds min_watch_timeout{std::chrono::minutes(30)};
   std::chrono::milliseconds bookmark_interval{std::chrono::seconds(10)};
+  // Sent to node agents' kubelet endpoints (pods/log) as the bearer token: the server's own, which the agents
+  // require. Empty: none (an insecure, loopback-only server has no token).
+  std::string kubelet_token;
 };
 
 // Thread-safe: one instance serves every reactor.
@@ -29,7 +32,7 @@ class ResourceHandler {
   ResourceHandler(const ServedResources& resources, ObjectService& objects, Store& store,
                   http::asio::any_io_executor blocking, ResourceHandlerOptions options);
 
-  http::asio::awaitable<void> handle(http::Exchange& exchange, const ApiPath& path, const QueryParams& query);
+  http::asio::awaitable<void> handle(http::Exchange& exchange, const ApiPath& path, const http::QueryParams& query);
 
  private:
   struct Request;

@@ -211,7 +211,7 @@ int exec_intermediate(void* arg) {
   if (child < 0) fail_child(plan, SpawnStep::kFork, 0, errno);
   // Our copies would keep the parent from seeing end of file.
   ::close(plan.error_fd);
-  ::close(plan.output_fd);
+  ::close(plan.stdout_fd);  // stderr_fd is the same pipe
   [[maybe_unused]] auto n = ::write(args->pid_write, &child, sizeof child);
   ::close(args->pid_write);
   int status = 0;
@@ -290,7 +290,8 @@ class HostProcess final : public ContainerProcess {
     auto err = make_pipe();
     auto pids = make_pipe();
     if (!out || !err || !pids) return fail(ErrorCode::kIo, "exec: pipe: " + errno_text(errno));
-    plan.output_fd = out->write.get();
+    plan.stdout_fd = out->write.get();
+    plan.stderr_fd = out->write.get();
     plan.error_fd = err->write.get();
 
     std::vector<char> stack(kStackBytes);
@@ -502,18 +503,14 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
         "outlive the agent");
   }
 
-  std::error_code ec;
-  if (!l.log_path.parent_path().empty()) fs::create_directories(l.log_path.parent_path(), ec);
-  // 0600 and the agent's: the container writes through the descriptor it inherits, other pods' users read nothing.
-  UniqueFd log(::open(l.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!log) return fail(ErrorCode::kIo, fmt::format("log {}: {}", l.log_path.string(), errno_text(errno)));
-  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  // Read and write: it stands for stdin, and for stdout and stderr when no descriptor is given.
+  UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   UniqueFd netns;
   if (root && !l.netns_path.empty()) {
     netns.reset(::open(l.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) return fail(ErrorCode::kIo, fmt::format("network namespace {}: {}", l.netns_path, errno_text(errno)));
   }
-  std::string working_dir = l.working_dir.empty() ? l.log_path.parent_path().string() : l.working_dir;
+  std::string working_dir = l.working_dir.empty() ? std::string("/") : l.working_dir;
   SpawnPlan plan(l.argv, l.env);
   if (root) {
     plan.setup_mounts = true;
@@ -522,7 +519,7 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
     plan.mount_proc = true;
     if (!missing.empty()) {
       // The stage only needs to exist on the host: the tmpfs covers it inside the container's mount namespace.
-      fs::path stage = l.log_path.parent_path() / ".root";
+      fs::path stage = (l.state_dir.empty() ? fs::temp_directory_path() / "kthena-container-roots" : l.state_dir) / ".root";
       fs::create_directories(stage, ec);
       auto steps = plan_container_root(missing, stage.string());
       if (!steps) return fail(steps.error());
@@ -538,7 +535,8 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
   plan.last_cap = last_cap();
   plan.working_dir = working_dir;
   plan.stdin_fd = devnull.get();
-  plan.output_fd = log.get();
+  plan.stdout_fd = l.stdout_fd >= 0 ? l.stdout_fd : devnull.get();
+  plan.stderr_fd = l.stderr_fd >= 0 ? l.stderr_fd : devnull.get();
 
   UniqueFd agent_pidfd(pidfd_open(::getpid()));
   std::vector<char> stack(kStackBytes);

@@ -1,6 +1,7 @@
 // A container as a process tree on this machine: its command with the pod's environment, in the pod's network
 // namespace, with its volumes bind-mounted at their mountPaths and the pod's hosts file at /etc/hosts in a mount
-// namespace of its own, as the pod's user, its output appended to a log file, its cpu and memory limits enforced by
+// namespace of its own, as the pod's user, its output written to the descriptors it is given (the agent's log
+// pipes), its cpu and memory limits enforced by
 // a cgroup where the host allows it. The whole tree ends when the container is stopped, and also when the agent dies
 // (however it dies): no container process ever outlives its agent.
 //
@@ -30,13 +31,18 @@ struct Mount {
 struct ContainerLaunch {
   std::vector<std::string> argv;  // argv[0] is looked up in the container environment's PATH
   std::vector<std::pair<std::string, std::string>> env;
-  std::string working_dir;  // "" : the log folder
+  std::string working_dir;  // "" : "/"
   std::vector<Mount> mounts;
   std::filesystem::path hosts_file;  // bind-mounted over /etc/hosts when mount namespaces are available
   std::string netns_path;            // join this network namespace; "" : the host's
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
-  std::filesystem::path log_path;  // stdout and stderr, appended
+  // Become the container's stdout and stderr (borrowed: start() duplicates them into the child); -1: /dev/null.
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  // A folder of the agent's for this container: where the root of a container whose mountPaths the host lacks is
+  // staged (container_root.h). "" : a folder under the system's temporary directory.
+  std::filesystem::path state_dir;
   int64_t cpu_limit_millis = 0;    // 0: none
   int64_t memory_limit_bytes = 0;  // 0: none
   // The cgroup folder's name, unique among the agent's live containers ("<pod uid>_<container>"); "" : a random one.

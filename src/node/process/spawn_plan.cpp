@@ -246,7 +246,7 @@ void run_child(const SpawnPlan& p, int parent_pidfd) {
 
   if (!p.working_dir.empty() && ::chdir(p.working_dir.c_str()) != 0) fail(p, SpawnStep::kChdir, 0, errno);
 
-  int targets[3] = {p.stdin_fd, p.output_fd, p.output_fd};
+  int targets[3] = {p.stdin_fd, p.stdout_fd, p.stderr_fd};
   for (int fd = 0; fd < 3; ++fd) {
     if (targets[fd] < 0) continue;
     // dup2 onto itself keeps close-on-exec, which would close the stream at exec.

@@ -98,8 +98,9 @@ struct SpawnPlan {
   int last_cap = 40;             // /proc/sys/kernel/cap_last_cap
   std::string working_dir;       // "" : stay
   int stdin_fd = -1;
-  int output_fd = -1;  // becomes stdout and stderr
-  int error_fd = -1;   // the write end of the failure pipe
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  int error_fd = -1;  // the write end of the failure pipe
 };
 
 // The child: never returns. `parent_pidfd` (or -1) is a pidfd of the process that must be alive: checked after

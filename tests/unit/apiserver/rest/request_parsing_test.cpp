@@ -3,7 +3,6 @@
 #include "apiserver/rest/api_path.h"
 #include "apiserver/rest/continue_token.h"
 #include "apiserver/rest/object_matcher.h"
-#include "apiserver/rest/query_params.h"
 #include "apiserver/rest/request_body.h"
 
 namespace kthena::apiserver {
@@ -47,19 +46,6 @@ TEST(ApiPathTest, ClassifiesEveryShapeKubectlUses) {
   EXPECT_FALSE(parse_api_path("/healthz"));
   EXPECT_FALSE(parse_api_path("/api/v1/namespaces/a/pods/p/status/extra"));
   EXPECT_EQ(parse_api_path("/api/v1/namespaces/default/configmaps/a%20b")->name, "a b");
-}
-
-TEST(QueryParamsTest, DecodesSelectorsAndRejectsBadValues) {
-  auto q = QueryParams::parse("labelSelector=app%3Ddemo%2Ctier+in+(a,b)&watch=1&limit=500&x");
-  ASSERT_TRUE(q);
-  EXPECT_EQ(q->get("labelSelector"), "app=demo,tier in (a,b)");
-  EXPECT_TRUE(*q->flag("watch"));
-  EXPECT_EQ(**q->integer("limit"), 500);
-  EXPECT_TRUE(q->has("x"));
-  EXPECT_FALSE(*q->integer("missing"));
-  EXPECT_FALSE(QueryParams::parse("a=%zz"));
-  EXPECT_FALSE(QueryParams::parse("limit=abc")->integer("limit"));
-  EXPECT_FALSE(QueryParams::parse("watch=maybe")->flag("watch"));
 }
 
 Json pod(const std::string& name, const std::string& node, const std::string& phase) {

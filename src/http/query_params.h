@@ -8,7 +8,7 @@
 
 #include "common/result.h"
 
-namespace kthena::apiserver {
+namespace kthena::http {
 
 class QueryParams {
  public:
@@ -20,7 +20,8 @@ class QueryParams {
   bool has(std::string_view name) const;
   // "true"/"1" -> true, "false"/"0"/"" -> false; anything else is kBadRequest naming the parameter.
   Result<bool> flag(std::string_view name) const;
-  // A non-negative integer, nullopt when absent; kBadRequest when not a number.
+  // An integer (its range is the caller's to judge), nullopt when absent or empty; kBadRequest naming the
+  // parameter when not a number.
   Result<std::optional<int64_t>> integer(std::string_view name) const;
 
  private:
@@ -30,4 +31,4 @@ class QueryParams {
 // Percent-decodes `text`; '+' is a space in query strings (form encoding), kept as-is in paths.
 Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
-}  // namespace kthena::apiserver
+}  // namespace kthena::http

@@ -1,8 +1,8 @@
-#include "apiserver/rest/query_params.h"
+#include "http/query_params.h"
 
 #include <charconv>
 
-namespace kthena::apiserver {
+namespace kthena::http {
 namespace {
 
 int hex_value(char c) {
@@ -86,4 +86,4 @@ Result<std::optional<int64_t>> QueryParams::integer(std::string_view name) const
   return std::optional<int64_t>(n);
 }
 
-}  // namespace kthena::apiserver
+}  // namespace kthena::http
