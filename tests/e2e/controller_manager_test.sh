@@ -5,6 +5,7 @@
 # other taking over when it stops.
 #   controller_manager_test.sh KTHENA [CONFORMANCE_DIR]
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 kthena="$1"
 conformance="${2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/conformance}"
 sample="$conformance/kthena/HEAD/examples/model-serving/sample.yaml"
@@ -16,10 +17,6 @@ dir="$(mktemp -d)"
 pids=()
 trap 'kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 fail() { echo "controller_manager_test: $*"; for f in "$dir"/*.err; do echo "== $f"; tail -20 "$f"; done; exit 1; }
-wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds
-  local until=$((SECONDS + $1)); shift
-  until "$@"; do [ $SECONDS -lt $until ] || return 1; sleep 0.2; done
-}
 
 "$kthena" --log-level warn apiserver --data-dir "$dir/data" --listen 127.0.0.1:0 >"$dir/api.out" 2>"$dir/api.err" &
 pids+=($!)

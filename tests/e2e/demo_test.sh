@@ -4,11 +4,10 @@
 # answers; Ctrl-C stops everything.
 #   demo_test.sh KTHENA REPO_ROOT
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 kthena="$1"
 root="$2"
-if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
-  echo "skipped: needs root with network namespaces"; exit 0
-fi
+skip_unless_pod_network
 if ip link show kthena0 >/dev/null 2>&1; then
   echo "skipped: a kthena up already runs on this machine (bridge kthena0 exists)"; exit 0
 fi
@@ -18,16 +17,11 @@ pid=""
 cleanup() {
   [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
   wait 2>/dev/null || true
-  for ns in /run/netns/kthena0-*; do [ -e "$ns" ] && { umount "$ns" 2>/dev/null; rm -f "$ns"; }; done
-  ip link del kthena0 2>/dev/null || true
+  remove_pod_network kthena0
   rm -rf "$dir"
 }
 trap cleanup EXIT
 fail() { echo "demo_test: $*"; cat "$dir/run.out"; tail -20 "$dir"/d/logs/*.log; exit 1; }
-wait_for() {  # wait_for SECONDS COMMAND...
-  local until=$((SECONDS + $1)); shift
-  until "$@"; do [ $SECONDS -lt $until ] || return 1; sleep 0.2; done
-}
 KTHENA_BIN="$kthena" KTHENA_DEMO_PORT=0 KTHENA_DEMO_API_PORT=0 KTHENA_DEMO_DATA_DIR="$dir/d" \
   "$root/scripts/run-demo" >"$dir/run.out" 2>&1 &
 pid=$!

@@ -8,6 +8,7 @@
 # or process behind.
 #   node_agent_test.sh KTHENA [CONFORMANCE_DIR]
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 kthena="$1"
 conformance="${2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/conformance}"
 sample="$conformance/kthena/HEAD/examples/model-serving/sample.yaml"
@@ -15,9 +16,7 @@ if [ ! -f "$sample" ]; then
   [ "${KTHENA_CONFORMANCE_REQUIRED:-0}" = 1 ] && { echo "missing $sample"; exit 1; }
   echo "skipped: no conformance data at $conformance"; exit 0
 fi
-if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
-  echo "skipped: needs root with network namespaces"; exit 0
-fi
+skip_unless_pod_network
 dir="$(mktemp -d)"
 chmod 755 "$dir"
 bridge="ktt$((RANDOM % 100000))"
@@ -26,16 +25,11 @@ pids=()
 cleanup() {
   kill -9 "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
-  for ns in /run/netns/"$bridge"-*; do [ -e "$ns" ] && { umount "$ns" 2>/dev/null; rm -f "$ns"; }; done
-  ip link del "$bridge" 2>/dev/null || true
+  remove_pod_network "$bridge"
   rm -rf "$dir"
 }
 trap cleanup EXIT
 fail() { echo "node_agent_test: $*"; for f in "$dir"/*.err "$dir"/node*.out; do echo "== $f"; tail -20 "$f"; done; exit 1; }
-wait_for() {  # wait_for SECONDS COMMAND...
-  local until=$((SECONDS + $1)); shift
-  until "$@"; do [ $SECONDS -lt $until ] || return 1; sleep 0.2; done
-}
 
 "$kthena" --log-level warn apiserver --data-dir "$dir/api" --listen 127.0.0.1:0 >"$dir/api.out" 2>"$dir/api.err" &
 pids+=($!)

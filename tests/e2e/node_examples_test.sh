@@ -7,6 +7,7 @@
 # pods are gone no namespace, veth, address or netns mount is left.
 #   node_examples_test.sh KTHENA [CONFORMANCE_DIR]
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 kthena="$1"
 conformance="${2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/conformance}"
 examples="$conformance/kthena/HEAD/examples/model-serving"
@@ -14,9 +15,7 @@ if [ ! -d "$examples" ]; then
   [ "${KTHENA_CONFORMANCE_REQUIRED:-0}" = 1 ] && { echo "missing $examples"; exit 1; }
   echo "skipped: no conformance data at $conformance"; exit 0
 fi
-if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
-  echo "skipped: needs root with network namespaces"; exit 0
-fi
+skip_unless_pod_network
 
 # The examples, in batches that fit the declared node (multi-node.yaml alone asks for 32 GPUs, 500 cpus and 4.4 Ti of
 # memory); per file, the engines: pod:port:served model. Each file gets a namespace of its own, since five of them
@@ -49,8 +48,7 @@ pids=()
 cleanup() {
   kill -9 "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
-  for ns in /run/netns/"$bridge"-*; do [ -e "$ns" ] && { umount "$ns" 2>/dev/null; rm -f "$ns"; }; done
-  ip link del "$bridge" 2>/dev/null || true
+  remove_pod_network "$bridge"
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -60,10 +58,6 @@ fail() {
   kubectl get events -A --field-selector type=Warning 2>/dev/null | tail -30 || true
   for f in "$dir"/*.err; do echo "== $f"; tail -20 "$f"; done
   exit 1
-}
-wait_for() {  # wait_for SECONDS COMMAND...
-  local until=$((SECONDS + $1)); shift
-  until "$@"; do [ $SECONDS -lt $until ] || return 1; sleep 0.5; done
 }
 
 "$kthena" --log-level warn apiserver --data-dir "$dir/api" --listen 127.0.0.1:0 >"$dir/api.out" 2>"$dir/api.err" &
@@ -184,7 +178,7 @@ for batch in 1 2; do
     name="$(sed '/^  namespace:/d' "$examples/$file" | kubectl apply -n "$ns" -o name -f -)" || fail "apply $file"
     servings+=("$ns/${name#*/}")
   done <<<"$table"
-  wait_for 150 available || fail "batch $batch: not Available after 150 s: $(not_ready)"
+  wait_for 300 available || fail "batch $batch: not Available after 300 s: $(not_ready)"
   [ -z "$(not_ready)" ] || fail "batch $batch: pods not Running and Ready: $(not_ready)"
   echo "node_examples_test: batch $batch (${#servings[@]} ModelServings) Available after $((SECONDS - started)) s"
 

@@ -6,6 +6,7 @@
 # two pods hold one device.
 #   up_examples_test.sh KTHENA REPO_ROOT [CONFORMANCE_DIR]
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 kthena="$1"
 root="$2"
 conformance="${3:-$root/../shared/conformance}"
@@ -14,9 +15,7 @@ if [ ! -d "$boosters" ]; then
   [ "${KTHENA_CONFORMANCE_REQUIRED:-0}" = 1 ] && { echo "missing $boosters"; exit 1; }
   echo "skipped: no conformance data at $conformance"; exit 0
 fi
-if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
-  echo "skipped: needs root with network namespaces"; exit 0
-fi
+skip_unless_pod_network
 dir="$(mktemp -d)"
 chmod 755 "$dir"
 bridge="kte$((RANDOM % 100000))"
@@ -24,8 +23,7 @@ up_pid=""
 cleanup() {
   [ -n "$up_pid" ] && kill -9 "$up_pid" 2>/dev/null
   wait 2>/dev/null || true
-  for ns in /run/netns/"$bridge"-*; do [ -e "$ns" ] && { umount "$ns" 2>/dev/null; rm -f "$ns"; }; done
-  ip link del "$bridge" 2>/dev/null || true
+  remove_pod_network "$bridge"
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -34,10 +32,6 @@ fail() {
   kubectl get modelboosters,modelservings,pods -A -o wide 2>&1 | head -60
   for f in "$dir"/up.out "$dir"/d/logs/*.log; do [ -f "$f" ] && { echo "== $f"; tail -15 "$f"; }; done
   exit 1
-}
-wait_for() {  # wait_for SECONDS COMMAND...
-  local until=$((SECONDS + $1)); shift
-  until "$@"; do [ $SECONDS -lt $until ] || return 1; sleep 0.2; done
 }
 cat >"$dir/node.yaml" <<YAML
 bridge: $bridge

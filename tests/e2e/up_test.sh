@@ -5,11 +5,10 @@
 # directory brings the model back Active with nothing duplicated; Ctrl-C stops everything.
 #   up_test.sh KTHENA REPO_ROOT
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 kthena="$1"
 root="$2"
-if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
-  echo "skipped: needs root with network namespaces"; exit 0
-fi
+skip_unless_pod_network
 dir="$(mktemp -d)"
 chmod 755 "$dir"
 bridge="ktu$((RANDOM % 100000))"
@@ -19,8 +18,7 @@ cleanup() {
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null
   [ -n "$up_pid" ] && kill -9 "$up_pid" 2>/dev/null
   wait 2>/dev/null || true
-  for ns in /run/netns/"$bridge"-*; do [ -e "$ns" ] && { umount "$ns" 2>/dev/null; rm -f "$ns"; }; done
-  ip link del "$bridge" 2>/dev/null || true
+  remove_pod_network "$bridge"
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -28,10 +26,6 @@ fail() {
   echo "up_test: $*"
   for f in "$dir"/up*.out "$dir"/d/logs/*.log; do [ -f "$f" ] && { echo "== $f"; tail -25 "$f"; }; done
   exit 1
-}
-wait_for() {  # wait_for SECONDS COMMAND...
-  local until=$((SECONDS + $1)); shift
-  until "$@"; do [ $SECONDS -lt $until ] || return 1; sleep 0.2; done
 }
 cat >"$dir/node.yaml" <<YAML
 bridge: $bridge
@@ -55,14 +49,29 @@ chat() {  # chat [EXTRA JSON MEMBERS]: one chat completion through the router; p
 no_process_of_run() { ! pgrep -f "$dir/d" >/dev/null; }
 
 # 1. From an empty directory: the quickstart becomes Active (the progress says so) and answers.
+began=$SECONDS
 start_up 1 -f "$root/examples/quickstart.yaml"
 wait_for 120 grep -q 'qwen.*Active' "$dir/up1.out" || fail "the quickstart never became Active"
+echo "quickstart: kthena up from an empty directory to Active in $((SECONDS - began)) s"
 grep -q 'curl' "$dir/up1.out" || fail "no request to paste was printed"
 chat | grep -q '"chat.completion"' || fail "no chat completion: $(chat 2>&1)"
 chat ', "stream": true' | grep -q 'data: \[DONE\]' || fail "no stream: $(chat ', "stream": true' 2>&1)"
 if command -v node >/dev/null && [ -d "$root/tests/js/node_modules/openai" ]; then
   node "$root/tests/js/openai_check.mjs" "$router/v1" qwen || fail "the openai client failed"
 fi
+
+# The user CLI against it (found through KUBECONFIG): upstream's columns, the engine's log, the status screen.
+"$kthena" get model-boosters | grep -Eq '^qwen +Active ' || fail "kthena get: $("$kthena" get model-boosters 2>&1)"
+"$kthena" logs model-booster/qwen -c engine --tail 50 | grep -q . || fail "kthena logs: $("$kthena" logs model-booster/qwen -c engine 2>&1)"
+kubectl logs "$(kubectl get pods -l modelserving.volcano.sh/name=qwen-vllm -o jsonpath='{.items[0].metadata.name}')" \
+  -c engine --tail 5 | grep -q . || fail "kubectl logs printed nothing"
+"$kthena" status | grep -q 'qwen' || fail "kthena status: $("$kthena" status 2>&1)"
+
+# A crashed component is restarted and says so; the model answers again through the new router.
+router_pid=$(pgrep -f "kthena router --kubeconfig $dir/d/kubeconfig")
+kill -9 "$router_pid"
+wait_for 20 grep -q 'router was killed by signal' "$dir/up1.out" || fail "no word of the router's crash"
+wait_for 30 chat >/dev/null || fail "no answer after the router's restart"
 
 # 2. A rolling update (an engine argument changed) while requests flow: none fails.
 pods_before=$(kubectl get pods -l modelserving.volcano.sh/name=qwen-vllm -o jsonpath='{.items[*].metadata.uid}')

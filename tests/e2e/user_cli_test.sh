@@ -7,6 +7,7 @@
 # bad manifests are refused whole, naming file, document and field.
 #   user_cli_test.sh KTHENA [CONFORMANCE_DIR]
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 kthena="$1"
 conformance="${2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/conformance}"
 example="$conformance/kthena/HEAD/examples/model-booster/Qwen2.5-0.5B-Instruct.yaml"
@@ -18,10 +19,6 @@ dir="$(mktemp -d)"
 pids=()
 trap 'kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 fail() { echo "user_cli_test: $*"; for f in "$dir"/*.err; do echo "== $f"; tail -20 "$f"; done; exit 1; }
-wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds
-  local until=$((SECONDS + $1)); shift
-  until "$@"; do [ $SECONDS -lt $until ] || return 1; sleep 0.2; done
-}
 k() { "$kthena" --log-level warn "$@"; }
 
 # --- Templates: no server needed.

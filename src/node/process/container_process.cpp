@@ -519,7 +519,9 @@ Result<std::unique_ptr<ContainerProcess>> ContainerProcess::start(const Containe
     plan.mount_proc = true;
     if (!missing.empty()) {
       // The stage only needs to exist on the host: the tmpfs covers it inside the container's mount namespace.
-      fs::path stage = (l.state_dir.empty() ? fs::temp_directory_path() / "kthena-container-roots" : l.state_dir) / ".root";
+      fs::path stage =
+          (l.state_dir.empty() ? fs::temp_directory_path() / "kthena-container-roots" : l.state_dir) / ".root";
+      std::error_code ec;
       fs::create_directories(stage, ec);
       auto steps = plan_container_root(missing, stage.string());
       if (!steps) return fail(steps.error());
