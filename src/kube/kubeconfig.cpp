@@ -8,7 +8,7 @@
 
 #include "api/codec/yaml_decoder.h"
 #include "api/codec/yaml_encoder.h"
-#include "kube/base64.h"
+#include "common/base64.h"
 
 namespace kthena::kube {
 namespace {

@@ -15,7 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/values/rfc3339_time.h"
-#include "kube/base64.h"
+#include "common/base64.h"
 #include "node/hosts_file.h"
 #include "node/pod_env.h"
 #include "node/pod_volumes.h"
@@ -165,7 +165,7 @@ struct Pass {
       const Json data = found->value("data", Json::object());
       for (const auto& [k, v] : data.items()) {
         if (!v.is_string()) continue;
-        auto bytes = kube::base64_decode(v.get<std::string>());
+        auto bytes = base64_decode(v.get<std::string>());
         if (bytes) decoded[k] = *bytes;
       }
       out["data"] = decoded;

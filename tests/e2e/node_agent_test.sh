@@ -177,6 +177,31 @@ output_of kubectl exec talker -c main -- true | grep -qF 'exec is not supported 
   fail "exec: $(kubectl exec talker -c main -- true 2>&1)"
 kubectl delete pod talker restarter brief unbound --wait=true >/dev/null
 
+# A Secret written with stringData is read back through .data, and a pod's envFrom sees it.
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {API_TOKEN: s3cr3t-token}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: reader}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'echo "token=$API_TOKEN"']
+    envFrom: [{secretRef: {name: creds}}]
+YAML
+[ "$(kubectl get secret creds -o jsonpath='{.data.API_TOKEN}' | base64 -d)" = s3cr3t-token ] ||
+  fail "the Secret's data: $(kubectl get secret creds -o yaml)"
+reader_done() { [ "$(kubectl logs reader 2>/dev/null)" = "token=s3cr3t-token" ]; }
+wait_for 30 reader_done || fail "envFrom of a stringData Secret: $(kubectl logs reader 2>&1)"
+kubectl delete pod reader --wait=true >/dev/null
+kubectl delete secret creds >/dev/null
+
 # Gangs: two ModelServings of one group of two pods holding 2 NPUs each fit the 4 declared; a third waits whole.
 gang() {
   cat <<YAML

@@ -3,6 +3,7 @@
 #include "api/validation/autoscaling_policy_binding_validation.h"
 #include "api/validation/autoscaling_policy_defaults.h"
 #include "api/validation/autoscaling_policy_validation.h"
+#include "api/validation/config_data_rules.h"
 #include "api/validation/external_model_provider_validation.h"
 #include "api/validation/model_booster_validation.h"
 #include "api/validation/model_route_validation.h"
@@ -21,8 +22,16 @@ struct Entry {
 constexpr std::string_view kWorkload = "workload.serving.volcano.sh";
 constexpr std::string_view kNetworking = "networking.serving.volcano.sh";
 
-// One line per kind that has webhook rules.
+// A Secret's stringData is folded into data by a mutation: the hook's signature takes no old object, and
+// Kubernetes does it on every write.
+void mutate_secret(Json& secret) {
+  merge_secret_string_data(secret);
+}
+
+// One line per kind that has webhook rules (the core kinds' are kube-apiserver's registry strategies).
 constexpr Entry kEntries[] = {
+    {"", "Secret", {validate_secret, mutate_secret}},
+    {"", "ConfigMap", {validate_config_map, nullptr}},
     {kWorkload, "ModelBooster", {validate_model_booster, nullptr}},
     {kWorkload, "ModelServing", {validate_model_serving, nullptr}},
     {kWorkload, "AutoscalingPolicy", {validate_autoscaling_policy, default_autoscaling_policy}},

@@ -2,20 +2,20 @@
 
 #include "api/codec/json_decoder.h"
 #include "api/json.h"
-#include "kube/base64.h"
+#include "common/base64.h"
 
 namespace kthena::apiserver {
 
 std::string encode_continue(const ContinuePoint& point) {
   Json token = {{"v", 1}, {"rv", point.rv}, {"ns", point.ns}, {"name", point.name}};
-  return kube::base64_encode(token.dump());
+  return base64_encode(token.dump());
 }
 
 Result<ContinuePoint> decode_continue(const std::string& token) {
   auto invalid = [](const std::string& why) {
     return fail(ErrorCode::kBadRequest, "continue key is not valid: " + why);
   };
-  auto text = kube::base64_decode(token);
+  auto text = base64_decode(token);
   if (!text) return invalid(text.error().message);
   auto json = api::decode_json(*text, "continue");
   if (!json || !json->is_object()) return invalid("not a continue token of this server");

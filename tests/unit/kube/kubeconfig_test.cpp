@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kube/base64.h"
+#include "common/base64.h"
 
 namespace kthena::kube {
 namespace {

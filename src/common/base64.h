@@ -6,11 +6,11 @@
 
 #include "common/result.h"
 
-namespace kthena::kube {
+namespace kthena {
 
 std::string base64_encode(std::string_view bytes);
 // Whitespace is ignored (PEM-style line breaks); anything else outside the alphabet is kBadRequest naming the
 // offset. Missing padding is accepted.
 Result<std::string> base64_decode(std::string_view text);
 
-}  // namespace kthena::kube
+}  // namespace kthena

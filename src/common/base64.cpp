@@ -1,10 +1,10 @@
-#include "kube/base64.h"
+#include "common/base64.h"
 
 #include <array>
 
 #include <fmt/format.h>
 
-namespace kthena::kube {
+namespace kthena {
 namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -70,4 +70,4 @@ Result<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace kthena::kube
+}  // namespace kthena
