@@ -10,6 +10,7 @@
 
 #include "api/codec/json_decoder.h"
 #include "api/json_fields.h"
+#include "common/prometheus_text.h"
 #include "ctl/booster_progress.h"
 #include "ctl/columns.h"
 #include "ctl/conditions.h"
@@ -49,36 +50,6 @@ std::vector<Json> items_of(Json& list) {
   return out;
 }
 
-// Parses `name{a="x",b="y"} value` label values (with \" \\ \n escapes).
-Result<std::map<std::string, std::string>> parse_labels(std::string_view text, size_t& pos, int line) {
-  std::map<std::string, std::string> labels;
-  auto bad = [&] { return fail(ErrorCode::kBadRequest, "malformed labels", fmt::format("metrics line {}", line)); };
-  ++pos;  // '{'
-  while (pos < text.size() && text[pos] != '}') {
-    while (pos < text.size() && (text[pos] == ',' || text[pos] == ' ')) ++pos;
-    if (pos < text.size() && text[pos] == '}') break;
-    size_t eq = text.find('=', pos);
-    if (eq == std::string_view::npos || eq + 1 >= text.size() || text[eq + 1] != '"') return bad();
-    std::string key(text.substr(pos, eq - pos));
-    std::string value;
-    size_t i = eq + 2;
-    for (; i < text.size() && text[i] != '"'; ++i) {
-      if (text[i] == '\\' && i + 1 < text.size()) {
-        ++i;
-        value += text[i] == 'n' ? '\n' : text[i];
-      } else {
-        value += text[i];
-      }
-    }
-    if (i >= text.size()) return bad();
-    labels[key] = std::move(value);
-    pos = i + 1;
-  }
-  if (pos >= text.size()) return bad();
-  ++pos;  // '}'
-  return labels;
-}
-
 }  // namespace
 
 Result<std::optional<Endpoints>> read_endpoints(const std::filesystem::path& file) {
@@ -97,34 +68,19 @@ Result<std::optional<Endpoints>> read_endpoints(const std::filesystem::path& fil
 
 Result<std::map<std::string, double>> requests_by_model(std::string_view metrics_text) {
   constexpr std::string_view kFamily = "kthena_router_requests_total";
+  auto families = parse_prometheus_text(metrics_text);
+  if (!families) return fail(families.error());
   std::map<std::string, double> totals;
-  size_t start = 0;
-  int line_number = 0;
-  while (start < metrics_text.size()) {
-    size_t end = metrics_text.find('\n', start);
-    if (end == std::string_view::npos) end = metrics_text.size();
-    std::string_view line = metrics_text.substr(start, end - start);
-    start = end + 1;
-    ++line_number;
-    if (!line.starts_with(kFamily)) continue;
-    size_t pos = kFamily.size();
-    std::map<std::string, std::string> labels;
-    if (pos < line.size() && line[pos] == '{') {
-      auto parsed = parse_labels(line, pos, line_number);
-      if (!parsed) return fail(parsed.error());
-      labels = std::move(*parsed);
-    } else if (pos < line.size() && line[pos] != ' ') {
-      continue;  // another family sharing the prefix
+  for (const MetricFamily& family : *families) {
+    for (const Sample& sample : family.samples) {
+      if (sample.name != kFamily) continue;
+      std::string model;
+      for (const auto& [key, value] : sample.labels) {
+        if (key == "model") model = value;
+      }
+      // The parser accepted the value, so it is a float (NaN and the infinities included).
+      totals[model] += std::strtod(sample.value.c_str(), nullptr);
     }
-    while (pos < line.size() && line[pos] == ' ') ++pos;
-    std::string number(line.substr(pos, line.find(' ', pos) - pos));
-    char* parsed_end = nullptr;
-    double value = std::strtod(number.c_str(), &parsed_end);
-    if (number.empty() || parsed_end != number.c_str() + number.size()) {
-      return fail(ErrorCode::kBadRequest, "malformed sample value \"" + number + "\"",
-                  fmt::format("metrics line {}", line_number));
-    }
-    totals[labels["model"]] += value;
   }
   return totals;
 }

@@ -12,7 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "api/codec/json_decoder.h"
-#include "runtime/prometheus_text.h"
+#include "common/prometheus_text.h"
 
 namespace kthena::runtime {
 namespace asio = http::asio;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "runtime/prometheus_text.h"
+#include "common/prometheus_text.h"
 
 namespace kthena::runtime {
 

@@ -7,11 +7,12 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/prometheus_text.h"
+#include "common/prometheus_text.h"
 #include "runtime/standard_names.h"
 
 namespace {
 
+using namespace kthena;
 using namespace kthena::runtime;
 
 void check(bool ok) {

@@ -1,4 +1,4 @@
-#include "runtime/prometheus_text.h"
+#include "common/prometheus_text.h"
 
 #include <fstream>
 #include <iterator>

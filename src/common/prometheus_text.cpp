@@ -1,10 +1,10 @@
-#include "runtime/prometheus_text.h"
+#include "common/prometheus_text.h"
 
 #include <charconv>
 #include <cstdint>
 #include <unordered_map>
 
-namespace kthena::runtime {
+namespace kthena {
 namespace {
 
 bool is_name_start(char c) {
@@ -434,4 +434,4 @@ std::string render_prometheus_text(std::span<const MetricFamily> families) {
   return out;
 }
 
-}  // namespace kthena::runtime
+}  // namespace kthena

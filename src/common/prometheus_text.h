@@ -1,6 +1,7 @@
 // The Prometheus text exposition format 0.0.4, as engines serve it on /metrics: a parser strict enough that whatever
 // it accepts renders back into text that Prometheus (and this parser) read as the same families, and the renderer.
-// The runtime reads an engine's metrics with it and serves them again beside the kthena:* copies (docs/runtime.md).
+// The runtime reads an engine's metrics with it and serves them again beside the kthena:* copies (docs/runtime.md);
+// `kthena status` reads the router's request counters with it.
 #pragma once
 
 #include <optional>
@@ -12,7 +13,7 @@
 
 #include "common/result.h"
 
-namespace kthena::runtime {
+namespace kthena {
 
 enum class MetricType { kCounter, kGauge, kHistogram, kSummary, kUntyped };
 
@@ -57,4 +58,4 @@ Result<std::vector<MetricFamily>> parse_prometheus_text(std::string_view text);
 std::string render_prometheus_text(std::span<const MetricFamily> families);
 void render_family(const MetricFamily& family, std::string& out);
 
-}  // namespace kthena::runtime
+}  // namespace kthena
