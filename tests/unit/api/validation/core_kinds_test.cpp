@@ -65,7 +65,7 @@ TEST(CoreKinds, ConfigMapSecretNamespace) {
   expect_admitted_unchanged_where_given(R"({"apiVersion": "v1", "kind": "Secret",
     "metadata": {"name": "s", "namespace": "default",
       "labels": {"networking.serving.volcano.sh/external-model-provider-credential": "true"}},
-    "type": "Opaque", "data": {"token": "c2VjcmV0"}, "stringData": {"plain": "x"}})");
+    "type": "Opaque", "data": {"token": "c2VjcmV0"}})");  // stringData is merged into data: config_data_rules_test
   expect_admitted_unchanged_where_given(R"({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"},
     "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})");
 }
