@@ -7,12 +7,15 @@
 #include <iostream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include "api/codec/yaml_decoder.h"
 #include "api/values/quantity.h"
 #include "cli/command.h"
 #include "kube/kubeconfig.h"
+#include "node/binary_stage.h"
 #include "node/node_agent.h"
 
 namespace kthena::cli {
@@ -95,6 +98,15 @@ int run_node(const NodeFlags& flags) {
   options.kthena_binary = std::filesystem::read_symlink("/proc/self/exe");
   // Absolute: containers run in folders of their own, and generated configs name paths under it.
   options.data_dir = std::filesystem::absolute(flags.data_dir);
+  if (::geteuid() == 0) {
+    // Pods run as an unprivileged user, who may not reach where this binary was built (node/binary_stage.h).
+    auto staged = node::stage_binary_for_pods(options.kthena_binary, options.data_dir);
+    if (!staged) {
+      std::cerr << "node: " << staged.error().to_string() << "\n";
+      return 1;
+    }
+    options.kthena_binary = *staged;
+  }
   if (!flags.config.empty()) {
     std::ifstream in(flags.config);
     if (!in) {

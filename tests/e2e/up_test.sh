@@ -71,7 +71,7 @@ kubectl logs "$(kubectl get pods -l modelserving.volcano.sh/name=qwen-vllm -o js
 router_pid=$(pgrep -f "kthena router --kubeconfig $dir/d/kubeconfig")
 kill -9 "$router_pid"
 wait_for 20 grep -q 'router was killed by signal' "$dir/up1.out" || fail "no word of the router's crash"
-wait_for 30 chat >/dev/null || fail "no answer after the router's restart"
+wait_for 30 chat >/dev/null 2>&1 || fail "no answer after the router's restart"
 
 # 2. A rolling update (an engine argument changed) while requests flow: none fails.
 pods_before=$(kubectl get pods -l modelserving.volcano.sh/name=qwen-vllm -o jsonpath='{.items[*].metadata.uid}')
