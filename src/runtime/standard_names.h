@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.h"
 #include "common/prometheus_text.h"
+#include "common/result.h"
 
 namespace kthena::runtime {
 
