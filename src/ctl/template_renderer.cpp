@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "api/codec/yaml_encoder.h"
+#include "api/field_error.h"
 
 namespace kthena::ctl {
 namespace {
@@ -372,48 +373,6 @@ class Renderer {
     return v.empty();
   }
 
-  static std::string go_quote(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\a':
-          out += "\\a";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\v':
-          out += "\\v";
-          break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            out += fmt::format("\\x{:02x}", c);
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-    }
-    return out + "\"";
-  }
-
   static std::string text_of(const Json& v) {
     if (v.is_null()) return {};
     if (v.is_string()) return v.get<std::string>();
@@ -448,7 +407,7 @@ class Renderer {
         for (const Json& a : args) {
           if (a.is_null()) continue;
           if (!out.empty()) out += ' ';
-          out += go_quote(text_of(a));
+          out += kthena::go_quote(text_of(a));
         }
         value = std::move(out);
       }
