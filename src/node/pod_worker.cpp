@@ -32,9 +32,11 @@ namespace res = kube::resources;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// The probe delay an engine on kthena engine-sim gets at most: the simulator serves within a second or two of its
-// start, where the engine's own delay (often minutes) covers loading weights.
-constexpr int kSimulatedProbeDelaySeconds = 2;
+// The probe delays an engine on kthena engine-sim gets at most, where the engine's own (often minutes) cover loading
+// weights. Readiness: the simulator serves within a second or two of its start. Liveness: a minute, since a liveness
+// failure restarts the engine, and on a loaded machine (sixty pods starting on two cores, or a sanitizer build, whose
+// binary took 22 s to serve) a 2 s delay killed engines in a loop before they ever listened.
+constexpr ProbeDelayCaps kSimulatedProbeDelays{.ready = 2, .liveness = 60};
 // How often a container whose configuration failed (a missing Secret or ConfigMap) is tried again.
 constexpr std::chrono::seconds kConfigRetry{10};
 
@@ -337,12 +339,12 @@ struct Pass {
           host->note.empty() ? "Container image \"" + run.image + "\" resolved on the host" : host->note);
     if (host->engine_sim) {
       // Once per container: the spec keeps the capped delays across restarts.
-      auto capped = cap_initial_delays(c.spec, kSimulatedProbeDelaySeconds);
+      auto capped = cap_initial_delays(c.spec, kSimulatedProbeDelays);
       if (!capped.empty()) {
         event("Normal", "ProbeDelayCapped",
               fmt::format("container {} runs on kthena engine-sim, which loads no weights: initialDelaySeconds "
-                          "capped to {} s ({})",
-                          c.name, kSimulatedProbeDelaySeconds, fmt::join(capped, ", ")));
+                          "lowered ({})",
+                          c.name, fmt::join(capped, ", ")));
       }
     }
     auto mounts = container_mounts(c.spec, s.volumes);

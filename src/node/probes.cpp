@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -140,15 +141,16 @@ ProbeOutcome run_probe(const Json& probe, const std::string& host, const Json& c
   return {false, "the probe has no handler (httpGet, tcpSocket or exec)"};
 }
 
-std::vector<std::string> cap_initial_delays(Json& container, int max_seconds) {
+std::vector<std::string> cap_initial_delays(Json& container, ProbeDelayCaps caps) {
   std::vector<std::string> capped;
   for (const char* kind : {"startupProbe", "livenessProbe", "readinessProbe"}) {
     auto probe = container.find(kind);
     if (probe == container.end() || !probe->is_object()) continue;
     const int delay = int_field(*probe, "initialDelaySeconds", 0);
+    const int max_seconds = std::string_view(kind) == "livenessProbe" ? caps.liveness : caps.ready;
     if (delay <= max_seconds) continue;
     (*probe)["initialDelaySeconds"] = max_seconds;
-    capped.push_back(fmt::format("{} {} s", kind, delay));
+    capped.push_back(fmt::format("{} {} s to {} s", kind, delay, max_seconds));
   }
   return capped;
 }

@@ -21,11 +21,18 @@ struct ProbeOutcome {
 // ports. `process` runs exec probes (may be null when the container is not running: the probe fails).
 ProbeOutcome run_probe(const Json& probe, const std::string& host, const Json& container, ContainerProcess* process);
 
-// Lowers every probe's initialDelaySeconds of `container` (startup, liveness, readiness) to at most
-// `max_seconds`, in place. Returns what it changed ("readinessProbe 180 s"), for the pod's events. The simulation
-// profile does this for engines it runs on kthena engine-sim: an engine's delay covers loading weights, which the
-// simulator does not do, and would keep a simulated pod from Ready for minutes.
-std::vector<std::string> cap_initial_delays(Json& container, int max_seconds);
+// The most initialDelaySeconds a probe keeps: `ready` for the startup and readiness probes, which gate Ready, and
+// `liveness` for the liveness probe, which only decides when a silent engine is restarted.
+struct ProbeDelayCaps {
+  int ready = 0;
+  int liveness = 0;
+};
+
+// Lowers the probes' initialDelaySeconds of `container` to `caps`, in place. Returns what it changed
+// ("readinessProbe 180 s to 2 s"), for the pod's events. The simulation profile does this for engines it runs on
+// kthena engine-sim: an engine's delay covers loading weights, which the simulator does not do, and would keep a
+// simulated pod from Ready for minutes.
+std::vector<std::string> cap_initial_delays(Json& container, ProbeDelayCaps caps);
 
 // The thresholds and timing of one probe of one running container.
 class ProbeTracker {
