@@ -138,6 +138,15 @@ ApiResult<void> check_type_meta(const ResourceInfo& resource, Json& object) {
     return fail(bad_request(fmt::format("{} in version \"{}\" cannot be handled as a {}: the body is not a JSON object",
                                         resource.kind, resource.version, resource.kind)));
   }
+  // A number or an object where a string belongs is refused rather than read as absent (kube-apiserver fails to
+  // decode it), so `kind: 5` does not create a ConfigMap.
+  for (const char* field : {"apiVersion", "kind"}) {
+    auto it = object.find(field);
+    if (it != object.end() && !it->is_null() && !it->is_string()) {
+      return fail(bad_request(fmt::format("{} in version \"{}\" cannot be handled as a {}: {} must be a string, not {}",
+                                          resource.kind, resource.version, resource.kind, field, it->dump())));
+    }
+  }
   std::string api_version = string_at(object, "apiVersion");
   std::string kind = string_at(object, "kind");
   if (!api_version.empty() && api_version != resource.api_version()) {
@@ -185,6 +194,22 @@ void prepare_for_create(const ResourceInfo& resource, Json& object, const std::s
   } else if (resource.status_subresource) {
     object.erase("status");
   }
+}
+
+ApiResult<void> check_patched_identity(const Json& patched, const std::string& name, const std::string& ns) {
+  const Json empty = Json::object();
+  const Json& meta = patched.is_object() && patched.contains("metadata") ? patched["metadata"] : empty;
+  std::string patched_name = string_at(meta, "name");
+  if (patched_name != name) {
+    return fail(bad_request(
+        fmt::format("the name of the object ({}) does not match the name on the URL ({})", patched_name, name)));
+  }
+  std::string patched_ns = string_at(meta, "namespace");
+  if (!ns.empty() && !patched_ns.empty() && patched_ns != ns) {
+    return fail(bad_request(
+        fmt::format("the namespace of the object ({}) does not match the namespace on the URL ({})", patched_ns, ns)));
+  }
+  return {};
 }
 
 void carry_over_for_update(const ResourceInfo& resource, const Json& old, Json& next) {

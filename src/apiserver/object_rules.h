@@ -23,6 +23,11 @@ void mark_deleting(Json& object, const std::string& now, int64_t grace_seconds);
 // Deleting, and nothing holds it back: no metadata finalizers (and, for a namespace, no spec finalizers).
 bool ready_to_remove(const ResourceInfo& resource, const Json& object);
 
+// A patch may not rename an object or move it to another namespace: the patched object's metadata.name must be the
+// URL's `name`, and its namespace, when it has one, the URL's `ns` (empty for cluster-scoped resources). As
+// kube-apiserver's checkName: 400 BadRequest, not a silent restore.
+ApiResult<void> check_patched_identity(const Json& patched, const std::string& name, const std::string& ns);
+
 // The body must be an object whose apiVersion and kind (filled in when absent) name `resource`.
 ApiResult<void> check_type_meta(const ResourceInfo& resource, Json& object);
 // uid, creationTimestamp, generation 1; server-owned fields cleared; status as the kind's create strategy says.

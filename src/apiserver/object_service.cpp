@@ -210,6 +210,11 @@ ApiResult<Written> ObjectService::patch(const ResourceInfo& resource, const std:
       auto patched = apply_patch(resource, base, type, patch, subresource);
       if (!patched) return fail(patched.error());
       Json next = std::move(*patched);
+      if (subresource != Subresource::kScale) {
+        if (auto r = check_patched_identity(next, name, resource.namespaced ? ns : std::string()); !r) {
+          return fail(r.error());
+        }
+      }
       if (subresource == Subresource::kScale) {
         auto scaled = apply_scale(resource, *current->object, next);
         if (!scaled) return fail(scaled.error());

@@ -21,6 +21,15 @@ Result<std::shared_ptr<ssl::context>> make_server_tls_context(const TlsServerOpt
                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
                    ec);
   if (auto r = step(ec, "cannot set TLS options", "tls"); !r) return tl::unexpected(r.error());
+  // TLS 1.2 limited to forward-secret AEAD suites, as Go's (kube-apiserver's) defaults: OpenSSL's default list also
+  // offers CBC suites (Lucky 13 and padding oracles) and static RSA key exchange. TLS 1.3's suites are all AEAD.
+  if (SSL_CTX_set_cipher_list(ctx->native_handle(),
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+    return fail(ErrorCode::kInternal, "cannot set the TLS 1.2 cipher suites", "tls");
+  }
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (!options.cert_pem.empty()) {
     ctx->use_certificate_chain(boost::asio::buffer(options.cert_pem), ec);
     if (auto r = step(ec, "cannot load certificate", "tls.cert"); !r) return tl::unexpected(r.error());

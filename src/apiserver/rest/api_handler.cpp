@@ -1,6 +1,9 @@
 #include "apiserver/rest/api_handler.h"
 
+#include <arpa/inet.h>
 #include <openssl/crypto.h>
+
+#include <fmt/format.h>
 
 #include "apiserver/rest/api_path.h"
 #include "apiserver/rest/discovery.h"
@@ -36,6 +39,34 @@ std::string group_list_body(const ServedResources& resources, const ApiPath& pat
   if (aggregated) return aggregated_discovery(resources, path.legacy).dump();
   if (path.legacy) return legacy_core_versions(std::string(host)).dump();
   return legacy_group_list(resources).dump();
+}
+
+// The host of a Host header ("127.0.0.1:6443", "[::1]:6443", "localhost") is a loopback name or address.
+bool loopback_host(std::string_view host) {
+  if (host.starts_with('[')) {
+    auto close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    host = host.substr(1, close - 1);
+  } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (http::iequals(host, "localhost")) return true;
+  std::string text(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, text.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+ApiStatus forbidden_host(std::string_view host) {
+  ApiStatus s;
+  s.code = 403;
+  s.reason = "Forbidden";
+  s.message = fmt::format(
+      "the API server without TLS answers only requests addressed to a loopback host, not \"{}\": "
+      "a web page could otherwise reach it by a DNS name that resolves to 127.0.0.1",
+      host);
+  return s;
 }
 
 ApiStatus unauthorized() {
@@ -104,6 +135,11 @@ asio::awaitable<void> ApiHandler::route(http::Exchange& exchange) {
                                     "text/plain; charset=utf-8");
   }
   if (!authorized(exchange)) co_return co_await respond_status(exchange, unauthorized());
+  // Without a token (--insecure-http, loopback only) nothing but the Host header tells a local client from a web
+  // page that rebound its own DNS name to 127.0.0.1.
+  if (options_.token.empty() && !exchange.header("Host").empty() && !loopback_host(exchange.header("Host"))) {
+    co_return co_await respond_status(exchange, forbidden_host(exchange.header("Host")));
+  }
 
   auto query = http::QueryParams::parse(exchange.request().query());
   if (!query) co_return co_await respond_status(exchange, bad_request(query.error().message));

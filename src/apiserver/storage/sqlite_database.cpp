@@ -1,7 +1,12 @@
 #include "apiserver/storage/sqlite_database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace kthena::apiserver {
@@ -16,6 +21,19 @@ tl::unexpected<Error> sqlite_error(sqlite3* db, std::string_view what) {
 }  // namespace
 
 Result<SqliteDatabase> SqliteDatabase::open(const std::filesystem::path& path) {
+  // The database holds every Secret: its owner's alone. SQLite creates a file 0644 and gives its WAL and shared-memory
+  // files the database file's mode, so the file is made (or, from an older version, changed to) 0600 first.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorCode::kIo, "open " + path.string() + ": " + std::strerror(errno));
+  const bool private_mode = ::fchmod(fd, 0600) == 0;
+  ::close(fd);
+  if (!private_mode) return fail(ErrorCode::kIo, "chmod 0600 " + path.string() + ": " + std::strerror(errno));
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string companion = path.string() + suffix;
+    if (::chmod(companion.c_str(), 0600) != 0 && errno != ENOENT) {
+      return fail(ErrorCode::kIo, "chmod 0600 " + companion + ": " + std::strerror(errno));
+    }
+  }
   sqlite3* db = nullptr;
   // NOMUTEX: the owner serializes all use of the connection, so SQLite's own mutex would be pure overhead.
   int rc =

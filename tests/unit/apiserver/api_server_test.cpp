@@ -2,6 +2,8 @@
 // kind registry describes them; the full model (schemas, OpenAPI, admission) is exercised by tests/e2e.
 #include "apiserver/api_server.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -134,6 +136,80 @@ TEST_F(ApiServerTest, CustomResourcesThroughKubectl) {
   EXPECT_EQ(gone.exit_code, 1);
   EXPECT_NE(gone.out.find("modelservings.workload.serving.volcano.sh \"demo\" not found"), std::string::npos)
       << gone.out;
+}
+
+// What `kthena apiserver` guards beside the token: who shares its port, who can read its files, which TLS 1.2 suites
+// it offers.
+mode_t mode_of(const std::filesystem::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
+}
+
+TEST_F(ApiServerTest, TheDatabaseAndItsWriteAheadLogAreTheOwnersAlone) {
+  ASSERT_EQ(kubectl("create configmap written --from-literal=k=v").exit_code, 0);
+  const auto data = dir_.path() / "data";
+  EXPECT_EQ(mode_of(data / "state.db"), 0600u);
+  ASSERT_TRUE(std::filesystem::exists(data / "state.db-wal"));
+  EXPECT_EQ(mode_of(data / "state.db-wal"), 0600u);
+  // A data dir from a version that left them 0644 is made private when the server opens it again.
+  server_->shutdown();
+  server_.reset();
+  ::chmod((data / "state.db").c_str(), 0644);
+  ApiServerOptions options;
+  options.data_dir = data;
+  options.listen = "127.0.0.1:0";
+  auto again = ApiServer::start(options, ApiModel{test_model(), {}, nullptr, nullptr});
+  ASSERT_TRUE(again) << again.error().to_string();
+  server_ = std::move(*again);
+  EXPECT_EQ(mode_of(data / "state.db"), 0600u);
+  EXPECT_EQ(kubectl("get cm written -o jsonpath='{.data.k}'").out, "v");
+}
+
+TEST_F(ApiServerTest, ASecondServerOnTheSamePortIsRefused) {
+  ApiServerOptions options;
+  options.data_dir = dir_.path() / "other";
+  options.listen = "127.0.0.1:" + std::to_string(server_->port());
+  auto second = ApiServer::start(options, ApiModel{test_model(), {}, nullptr, nullptr});
+  ASSERT_FALSE(second) << "a second server shares port " << server_->port();
+  EXPECT_NE(second.error().to_string().find("in use"), std::string::npos) << second.error().to_string();
+  EXPECT_EQ(kubectl("get ns default -o name").out, "namespace/default\n");
+}
+
+TEST_F(ApiServerTest, Tls12OffersOnlyForwardSecretAeadSuites) {
+  const std::string connect =
+      "echo | timeout 10 openssl s_client -connect 127.0.0.1:" + std::to_string(server_->port()) + " -tls1_2 -cipher ";
+  auto cbc = run_command(connect + "'AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:AES256-SHA256'");
+  EXPECT_NE(cbc.exit_code, 0) << cbc.out;
+  EXPECT_NE(cbc.out.find("handshake failure"), std::string::npos) << cbc.out;
+  auto gcm = run_command(connect + "'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256'");
+  EXPECT_EQ(gcm.exit_code, 0) << gcm.out;
+  EXPECT_NE(gcm.out.find("-GCM-SHA256"), std::string::npos) << gcm.out;
+}
+
+// --insecure-http: no token, so the Host header and the Content-Type are what keep a web page (DNS rebinding, a
+// form or a typeless Blob POST) from writing to a loopback API server.
+TEST(InsecureApiServer, RefusesForeignHostsAndUntypedBodies) {
+  TempDir dir;
+  ApiServerOptions options;
+  options.data_dir = dir.path() / "data";
+  options.listen = "127.0.0.1:0";
+  options.tls = false;
+  auto server = ApiServer::start(options, ApiModel{test_model(), {}, nullptr, nullptr});
+  ASSERT_TRUE(server) << server.error().to_string();
+  const std::string url = (*server)->url();
+  auto code = [](const std::string& args) { return run_command("curl -s -o /dev/null -w '%{http_code}' " + args).out; };
+  EXPECT_EQ(code(url + "/api/v1/namespaces"), "200");
+  EXPECT_EQ(code("-H 'Host: localhost:6443' " + url + "/api/v1/namespaces"), "200");
+  auto rebound = run_command("curl -s -H 'Host: attacker.example:6443' " + url + "/api/v1/namespaces");
+  EXPECT_NE(rebound.out.find("\"code\":403"), std::string::npos) << rebound.out;
+  EXPECT_NE(rebound.out.find("attacker.example:6443"), std::string::npos) << rebound.out;
+  const std::string configmap = R"('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}')";
+  const std::string post = "-X POST " + url + "/api/v1/namespaces/default/configmaps --data-binary " + configmap;
+  EXPECT_EQ(code("-H 'Content-Type:' " + post), "415");
+  EXPECT_EQ(code("-H 'Content-Type: text/plain' " + post), "415");
+  EXPECT_EQ(code("-H 'Content-Type: application/x-www-form-urlencoded' " + post), "415");
+  EXPECT_EQ(code("-H 'Content-Type: application/json' " + post), "201");
+  (*server)->shutdown();
 }
 
 }  // namespace

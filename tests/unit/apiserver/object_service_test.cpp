@@ -198,6 +198,42 @@ TEST_F(ObjectServiceTest, PatchTypesAndTheirErrors) {
   EXPECT_EQ((*pod->object.object)["spec"]["containers"][1]["image"], "2");
 }
 
+// As kube-apiserver: a patch that renames an object or moves it to another namespace is refused (it was silently
+// undone), and a kind or apiVersion that is not a string is not read as absent.
+TEST_F(ObjectServiceTest, PatchesMayNotRenameOrMoveAndTypeMetaMustBeStrings) {
+  ASSERT_TRUE(create(cm_, "default", Json::parse(R"({"metadata":{"name":"a"},"data":{"k":"v"}})")));
+  for (auto [type, body] : {std::pair{PatchType::kMerge, R"({"metadata":{"name":"b"}})"},
+                            std::pair{PatchType::kJson, R"([{"op":"replace","path":"/metadata/name","value":"b"}])"},
+                            std::pair{PatchType::kStrategicMerge, R"({"metadata":{"name":"b"}})"}}) {
+    auto renamed = service_->patch(cm_, "default", "a", type, Json::parse(body), Subresource::kNone, {});
+    ASSERT_FALSE(renamed) << body;
+    EXPECT_EQ(renamed.error().code, 400);
+    EXPECT_EQ(renamed.error().message, "the name of the object (b) does not match the name on the URL (a)");
+  }
+  auto moved = service_->patch(cm_, "default", "a", PatchType::kMerge,
+                               Json::parse(R"({"metadata":{"namespace":"team"}})"), Subresource::kNone, {});
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, 400);
+  EXPECT_EQ(moved.error().message,
+            "the namespace of the object (team) does not match the namespace on the URL (default)");
+  EXPECT_FALSE(exists(cm_, "team", "a"));
+  EXPECT_FALSE(exists(cm_, "default", "b"));
+  // Restating the same name and namespace is no change.
+  EXPECT_TRUE(service_->patch(cm_, "default", "a", PatchType::kMerge,
+                              Json::parse(R"({"metadata":{"name":"a","namespace":"default"},"data":{"k":"w"}})"),
+                              Subresource::kNone, {}));
+
+  for (const char* body : {R"({"apiVersion":"v1","kind":5,"metadata":{"name":"c"}})",
+                           R"({"apiVersion":5,"kind":"ConfigMap","metadata":{"name":"c"}})",
+                           R"({"apiVersion":"v1","kind":{"k":"ConfigMap"},"metadata":{"name":"c"}})"}) {
+    auto created = create(cm_, "default", Json::parse(body));
+    ASSERT_FALSE(created) << body;
+    EXPECT_EQ(created.error().code, 400);
+    EXPECT_NE(created.error().message.find("must be a string"), std::string::npos) << created.error().message;
+  }
+  EXPECT_FALSE(exists(cm_, "default", "c"));
+}
+
 TEST_F(ObjectServiceTest, ScaleSubresourceReadsAndWritesReplicas) {
   ASSERT_TRUE(create(ms_, "default", ms("demo", 1)));
   auto status =
