@@ -80,6 +80,9 @@ Result<std::string> ensure_token(const std::filesystem::path& path) {
   return token;
 }
 
+// The platform's components, each its own identity (auth/identity.h) with DIR/components/<name>.token and .kubeconfig.
+constexpr const char* kComponents[] = {"controller-manager", "node", "router"};
+
 }  // namespace
 
 struct ApiServer::Parts {
@@ -123,10 +126,22 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
   if (ec) return fail(ErrorCode::kIo, "create " + dir.string() + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
 
+  Authenticator authenticator;
+  std::vector<std::pair<std::string, std::string>> component_tokens;  // component, token
   if (options.tls) {
     auto token = ensure_token(dir / "token");
     if (!token) return fail(token.error());
     parts->token = *token;
+    std::vector<std::pair<std::string, Identity>> tokens{{*token, admin_identity()}};
+    std::filesystem::create_directories(dir / "components", ec);
+    ::chmod((dir / "components").c_str(), 0700);
+    for (const char* component : kComponents) {
+      auto component_token = ensure_token(dir / "components" / (std::string(component) + ".token"));
+      if (!component_token) return fail(component_token.error());
+      tokens.emplace_back(*component_token, component_identity(component));
+      component_tokens.emplace_back(component, *component_token);
+    }
+    authenticator = Authenticator(std::move(tokens));
   }
   auto store = Store::open(dir / "state.db", options.store);
   if (!store) return fail(store.error());
@@ -182,9 +197,15 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
   std::string bracketed =
       host_for_clients.find(':') != std::string::npos ? "[" + host_for_clients + "]" : host_for_clients;
 
-  parts->api_handler = std::make_unique<ApiHandler>(
-      *parts->resources, *parts->resource_handler, model.openapi,
-      ApiHandlerOptions{parts->token, options.max_requests_per_client, options.max_watches_per_client});
+  ApiHandlerOptions handler_options{
+      .authenticator = std::move(authenticator),
+      .requests = {.seats = options.max_requests_per_client,
+                   .queue_length = options.request_queue_length,
+                   .queue_wait = options.request_queue_wait},
+      .watches = {
+          .seats = options.max_watches_per_client, .queue_length = 0, .queue_wait = std::chrono::milliseconds(0)}};
+  parts->api_handler = std::make_unique<ApiHandler>(*parts->resources, *parts->resource_handler, model.openapi,
+                                                    std::move(handler_options));
   ApiHandler* handler = parts->api_handler.get();
   auto server = http::Server::start(*parts->reactors, server_options,
                                     [handler](http::Exchange& exchange) { return handler->handle(exchange); });
@@ -197,11 +218,18 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
   std::string authority = bracketed + ":" + std::to_string(port);
   parts->url = (options.tls ? "https://" : "http://") + authority;
 
-  auto kubeconfig = kube::render_kubeconfig("kthena", parts->url, parts->ca_pem, parts->token);
-  if (auto r = write_private_file(dir / "kubeconfig", kubeconfig); !r) {
-    parts->server->shutdown(std::chrono::milliseconds(0));
-    parts->reactors->stop();
-    return fail(r.error());
+  std::vector<std::pair<std::filesystem::path, std::string>> kubeconfigs{
+      {dir / "kubeconfig", kube::render_kubeconfig("kthena", parts->url, parts->ca_pem, parts->token)}};
+  for (const auto& [component, token] : component_tokens) {
+    kubeconfigs.emplace_back(dir / "components" / (component + ".kubeconfig"),
+                             kube::render_kubeconfig("kthena", parts->url, parts->ca_pem, token));
+  }
+  for (const auto& [path, text] : kubeconfigs) {
+    if (auto r = write_private_file(path, text); !r) {
+      parts->server->shutdown(std::chrono::milliseconds(0));
+      parts->reactors->stop();
+      return fail(r.error());
+    }
   }
   parts->gc->start(options.gc_period);
   parts->gc->poke();  // whatever a crash left half-collected

@@ -1,6 +1,7 @@
 // The embedded Kubernetes API server: `kthena apiserver --data-dir DIR`. Owns the store, the object service, the
-// garbage collector and the HTTPS listener, and writes DIR/kubeconfig so that kubectl and the kthena components
-// reach it like any Kubernetes API server.
+// garbage collector and the HTTPS listener, and writes DIR/kubeconfig (the administrator's, for kubectl) and
+// DIR/components/<component>.kubeconfig (controller-manager, node, router: an identity each), so that kubectl and
+// the kthena components reach it like any Kubernetes API server.
 #pragma once
 
 #include <chrono>
@@ -23,7 +24,11 @@ struct ApiServerOptions {
   // plain HTTP serves anonymous clients and is allowed on loopback addresses only.
   bool tls = true;
   size_t max_body_bytes = 3 * 1024 * 1024;
+  // Each identity's share (per remote address when anonymous; the platform's components get twice it): requests
+  // in flight, then up to request_queue_length waiting up to request_queue_wait, then 429. Watches do not wait.
   size_t max_requests_per_client = 64;
+  size_t request_queue_length = 1024;
+  std::chrono::milliseconds request_queue_wait{15000};
   size_t max_watches_per_client = 512;
   size_t reactor_threads = 2;
   size_t blocking_threads = 4;

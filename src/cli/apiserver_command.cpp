@@ -20,6 +20,8 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
     bool insecure_http = false;
     size_t max_request_bytes = 3 * 1024 * 1024;
     size_t max_requests_per_client = 64;
+    size_t request_queue_length = 1024;
+    double request_queue_wait_seconds = 15;
     size_t max_watches_per_client = 512;
     size_t event_history = 10000;
     size_t watcher_queue = 10000;
@@ -35,9 +37,17 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-request-bytes", flags->max_request_bytes, "Largest request body accepted")
       ->capture_default_str();
   cmd->add_option("--max-requests-per-client", flags->max_requests_per_client,
-                  "Requests one client address may have in flight (watches not counted); 429 beyond")
+                  "Requests one identity (one address when anonymous) may have in flight, watches not counted; "
+                  "the platform's components get twice it")
       ->capture_default_str();
-  cmd->add_option("--max-watches-per-client", flags->max_watches_per_client, "Open watches per client address")
+  cmd->add_option("--request-queue-length", flags->request_queue_length,
+                  "Requests of one identity that wait for a seat beyond those in flight; 429 beyond")
+      ->capture_default_str();
+  cmd->add_option("--request-queue-wait", flags->request_queue_wait_seconds,
+                  "Seconds a request waits for a seat before 429")
+      ->capture_default_str();
+  cmd->add_option("--max-watches-per-client", flags->max_watches_per_client,
+                  "Open watches per identity (per address when anonymous)")
       ->capture_default_str();
   cmd->add_option("--event-history", flags->event_history,
                   "Changes kept for watches to resume from; older resourceVersions get 410 Gone")
@@ -55,6 +65,9 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
     options.tls = !flags->insecure_http;
     options.max_body_bytes = flags->max_request_bytes;
     options.max_requests_per_client = flags->max_requests_per_client;
+    options.request_queue_length = flags->request_queue_length;
+    options.request_queue_wait =
+        std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, flags->request_queue_wait_seconds) * 1000));
     options.max_watches_per_client = flags->max_watches_per_client;
     options.store.event_history = flags->event_history;
     options.store.watcher_queue = flags->watcher_queue;

@@ -114,6 +114,16 @@ Result<std::unique_ptr<NodeAgent>> NodeAgent::start(std::shared_ptr<kube::KubeCl
 
   // The endpoint the API server reads container logs from; its port goes into the Node.
   LogServerOptions log_options{ctx.options.logs_listen, ctx.options.token};
+  log_options.review_token = [client = ctx.client](const std::string& token) {
+    Json review = {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "TokenReview"}, {"spec", {{"token", token}}}};
+    auto answer =
+        client->request("POST", "/apis/authentication.k8s.io/v1/tokenreviews", review.dump(), "application/json");
+    if (!answer || answer->status != 201) return false;
+    auto body = Json::parse(answer->body, nullptr, false);
+    if (!body.is_object() || !body.contains("status") || !body["status"].is_object()) return false;
+    auto authenticated = body["status"].find("authenticated");
+    return authenticated != body["status"].end() && authenticated->is_boolean() && authenticated->get<bool>();
+  };
   auto log_server = LogServer::start(
       log_options,
       [self](const std::string& ns, const std::string& pod, const std::string& container) {

@@ -267,12 +267,17 @@ int run_up(const UpOptions& options, std::ostream& out, std::ostream& err) {
     return 1;
   }
 
-  started = supervisor.start(
-      {.name = "controller-manager",
-       .argv = {bin, "controller-manager", "--kubeconfig", kubeconfig.string(), "--metrics-listen", ""},
-       .log = logs / "controller-manager.log"});
+  // Each component its own identity (the API server's DIR/components/<name>.kubeconfig), so that each has its own
+  // share of the API server and the request log says who did what.
+  auto component_kubeconfig = [&](const char* component) {
+    return (dir / "apiserver" / "components" / (std::string(component) + ".kubeconfig")).string();
+  };
+  started = supervisor.start({.name = "controller-manager",
+                              .argv = {bin, "controller-manager", "--kubeconfig",
+                                       component_kubeconfig("controller-manager"), "--metrics-listen", ""},
+                              .log = logs / "controller-manager.log"});
   std::vector<std::string> node_argv = {
-      bin, "node", "--kubeconfig", kubeconfig.string(), "--data-dir", (dir / "node").string()};
+      bin, "node", "--kubeconfig", component_kubeconfig("node"), "--data-dir", (dir / "node").string()};
   bool simulated_server = options.node_config.empty();
   if (!simulated_server) node_argv.insert(node_argv.end(), {"--config", fs::absolute(options.node_config).string()});
   std::string capacity = options.capacity.empty() && simulated_server ? kSimulatedCapacity : options.capacity;
@@ -298,10 +303,11 @@ int run_up(const UpOptions& options, std::ostream& out, std::ostream& err) {
       60s, err);
   if (waited != Wait::kReady) return waited == Wait::kStopped ? 0 : 1;
 
-  started = supervisor.start({.name = "router",
-                              .argv = {bin, "router", "--kubeconfig", kubeconfig.string(), "--listen", router->text(),
-                                       "--metrics-listen", router_metrics->text(), "--debug-listen", ""},
-                              .log = logs / "router.log"});
+  started =
+      supervisor.start({.name = "router",
+                        .argv = {bin, "router", "--kubeconfig", component_kubeconfig("router"), "--listen",
+                                 router->text(), "--metrics-listen", router_metrics->text(), "--debug-listen", ""},
+                        .log = logs / "router.log"});
   if (!started) {
     err << "kthena up: " << started.error().to_string() << "\n";
     return 1;

@@ -45,7 +45,7 @@ capacity: {cpu: "32", memory: 64Gi}
 accelerators: {huawei.com/ascend-1980: 4}
 YAML
 start_node() {
-  "$kthena" node --kubeconfig "$KUBECONFIG" --data-dir "$dir/node" --config "$dir/node.yaml" \
+  "$kthena" node --kubeconfig "$dir/api/components/node.kubeconfig" --data-dir "$dir/node" --config "$dir/node.yaml" \
     >"$dir/node$1.out" 2>"$dir/node$1.err" &
   node_pid=$!
   pids+=($node_pid)
@@ -143,6 +143,14 @@ grep -q '^tick' "$dir/since.out" && ! grep -q hello "$dir/since.out" || fail "--
 kubelet_port=$(kubectl get node test-node -o jsonpath='{.status.daemonEndpoints.kubeletEndpoint.Port}')
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$kubelet_port/containerLogs/default/talker/main")" = 401 ] ||
   fail "the kubelet endpoint answered without the token"
+# The agent runs as its own identity (components/node.kubeconfig): the administrator's token, which the API server
+# presents, passes by the API server's TokenReview; a token it does not know does not.
+logs_with() {
+  curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" \
+    "http://127.0.0.1:$kubelet_port/containerLogs/default/talker/main?tailLines=1"
+}
+[ "$(logs_with "$(cat "$dir/api/token")")" = 200 ] || fail "the kubelet endpoint refused the API server's token"
+[ "$(logs_with 0123456789abcdef0123456789abcdef)" = 401 ] || fail "the kubelet endpoint took an unknown token"
 kubectl logs -f talker -c main --tail 0 >"$dir/follow.out" 2>&1 &
 follow_pid=$!
 pids+=($follow_pid)

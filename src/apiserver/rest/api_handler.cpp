@@ -1,13 +1,13 @@
 #include "apiserver/rest/api_handler.h"
 
 #include <arpa/inet.h>
-#include <openssl/crypto.h>
 
 #include <fmt/format.h>
 
 #include "apiserver/rest/api_path.h"
 #include "apiserver/rest/discovery.h"
 #include "apiserver/rest/response.h"
+#include "apiserver/rest/reviews.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "http/query_params.h"
@@ -69,6 +69,16 @@ ApiStatus forbidden_host(std::string_view host) {
   return s;
 }
 
+ApiStatus forbidden_browser() {
+  ApiStatus s;
+  s.code = 403;
+  s.reason = "Forbidden";
+  s.message =
+      "the API server without TLS refuses requests from web browsers (Origin or Sec-Fetch-Site header): it has no "
+      "token, so any page the user visits could otherwise change the cluster";
+  return s;
+}
+
 ApiStatus unauthorized() {
   ApiStatus s;
   s.code = 401;
@@ -98,18 +108,9 @@ ApiHandler::ApiHandler(const ServedResources& resources, ResourceHandler& resour
       resource_handler_(resource_handler),
       openapi_(openapi),
       options_(std::move(options)),
-      requests_(options_.max_requests_per_client),
-      watches_(options_.max_watches_per_client) {}
-
-bool ApiHandler::authorized(const http::Exchange& exchange) const {
-  if (options_.token.empty()) return true;
-  std::string_view header = exchange.header("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || !http::iequals(header.substr(0, kBearer.size()), kBearer)) return false;
-  std::string_view token = header.substr(kBearer.size());
-  // Constant time, so the comparison leaks nothing about the token.
-  return token.size() == options_.token.size() && CRYPTO_memcmp(token.data(), options_.token.data(), token.size()) == 0;
-}
+      requests_(options_.requests),
+      watches_(options_.watches),
+      anonymous_(anonymous_identity()) {}
 
 asio::awaitable<void> ApiHandler::handle(http::Exchange& exchange) {
   std::string failure;
@@ -134,17 +135,31 @@ asio::awaitable<void> ApiHandler::route(http::Exchange& exchange) {
     co_return co_await respond_json(exchange, ready ? 200 : 503, ready ? "ok" : "not ready", {},
                                     "text/plain; charset=utf-8");
   }
-  if (!authorized(exchange)) co_return co_await respond_status(exchange, unauthorized());
-  // Without a token (--insecure-http, loopback only) nothing but the Host header tells a local client from a web
-  // page that rebound its own DNS name to 127.0.0.1.
-  if (options_.token.empty() && !exchange.header("Host").empty() && !loopback_host(exchange.header("Host"))) {
+  const Identity* caller = &anonymous_;
+  const bool anonymous = options_.authenticator.anonymous();
+  if (!anonymous) {
+    caller = options_.authenticator.authenticate(exchange.header("Authorization"));
+    if (caller == nullptr) co_return co_await respond_status(exchange, unauthorized());
+  }
+  // Without a token (--insecure-http, loopback only) only the headers tell a local client from a web page: a page
+  // that rebound its own DNS name to 127.0.0.1 sends its name as Host; any page's request (a form, a fetch with no
+  // CORS, whose body may have no Content-Type) carries Origin or Sec-Fetch-Site, which no command-line client sends.
+  if (anonymous && !exchange.header("Host").empty() && !loopback_host(exchange.header("Host"))) {
     co_return co_await respond_status(exchange, forbidden_host(exchange.header("Host")));
+  }
+  if (anonymous && (!exchange.header("Origin").empty() || !exchange.header("Sec-Fetch-Site").empty())) {
+    co_return co_await respond_status(exchange, forbidden_browser());
   }
 
   auto query = http::QueryParams::parse(exchange.request().query());
   if (!query) co_return co_await respond_status(exchange, bad_request(query.error().message));
   ClientLimiter& limiter = is_long_running(*query, path) ? watches_ : requests_;
-  auto slot = limiter.acquire(exchange.remote_address());
+  // Anonymous requests share nothing but their address to tell clients apart.
+  std::string client = "user:" + caller->user;
+  if (anonymous) client = "address:" + std::string(exchange.remote_address());
+  size_t seat_factor = 1;
+  if (caller->system) seat_factor = 2;
+  auto slot = co_await limiter.acquire(std::move(client), seat_factor);
   if (!slot) {
     co_return co_await respond_status(exchange, too_many_requests("Too many requests, please try again later.", 1));
   }
@@ -158,6 +173,9 @@ asio::awaitable<void> ApiHandler::route(http::Exchange& exchange) {
   if (exchange.method() != "GET" && api_path->level != ApiPath::Level::kResource) {
     co_return co_await respond_status(exchange, method_not_allowed("the server does not allow this method on the "
                                                                    "requested resource"));
+  }
+  if (const ReviewResource* review = find_review(*api_path)) {
+    co_return co_await serve_review(exchange, *review, *caller, options_.authenticator);
   }
   switch (api_path->level) {
     case ApiPath::Level::kGroupList: {

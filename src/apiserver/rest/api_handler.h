@@ -1,11 +1,12 @@
-// The root of every request: health endpoints, bearer-token authentication, the per-client cap, /version,
-// discovery, OpenAPI, and then the resource endpoints (ResourceHandler).
+// The root of every request: health endpoints, bearer-token authentication, each identity's share of the server,
+// /version, discovery, OpenAPI, the review APIs, and then the resource endpoints (ResourceHandler).
 #pragma once
 
 #include <atomic>
 #include <string>
 
 #include "api/registry/openapi.h"
+#include "apiserver/auth/authenticator.h"
 #include "apiserver/rest/client_limiter.h"
 #include "apiserver/rest/resource_handler.h"
 #include "apiserver/served_resources.h"
@@ -15,9 +16,10 @@
 namespace kthena::apiserver {
 
 struct ApiHandlerOptions {
-  std::string token;  // empty: anonymous access (plain HTTP on loopback only)
-  size_t max_requests_per_client = 64;
-  size_t max_watches_per_client = 512;
+  Authenticator authenticator;  // no tokens: anonymous access (plain HTTP on loopback only)
+  // Per identity (per remote address when anonymous); the platform's components get twice these.
+  ClientLimiterOptions requests{.seats = 64, .queue_length = 1024, .queue_wait = std::chrono::seconds(15)};
+  ClientLimiterOptions watches{.seats = 512, .queue_length = 0, .queue_wait = {}};
 };
 
 // Thread-safe: one instance serves every reactor.
@@ -34,7 +36,6 @@ class ApiHandler {
  private:
   http::asio::awaitable<void> route(http::Exchange& exchange);
   http::asio::awaitable<void> openapi(http::Exchange& exchange, std::string_view path, std::string_view query);
-  bool authorized(const http::Exchange& exchange) const;
 
   const ServedResources& resources_;
   ResourceHandler& resource_handler_;
@@ -42,6 +43,7 @@ class ApiHandler {
   const ApiHandlerOptions options_;
   ClientLimiter requests_;
   ClientLimiter watches_;
+  const Identity anonymous_;
   std::atomic<bool> ready_{false};
 };
 

@@ -1,21 +1,36 @@
-// A cap on the requests one client (by remote address) has in flight, so that one runaway client cannot take every
-// thread of the blocking pool or every file descriptor: past the cap it gets 429 with Retry-After.
+// A share of the server per client (an identity, or a remote address when requests are anonymous), in the spirit of
+// Kubernetes' API Priority and Fairness: each client has its seats (requests in flight); a request past them waits in
+// the client's queue, first come first served, until a seat frees or `queue_wait` passes, and only a full queue or
+// that wait answers 429. One client's flood thus fills its own queue, not the server: the controller-manager, the
+// node agent and the router, each their own identity with twice the seats, keep theirs.
 #pragma once
 
+#include <chrono>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
+#include "http/asio.h"
+
 namespace kthena::apiserver {
+
+struct ClientLimiterOptions {
+  size_t seats = 64;        // per client; 0: unlimited
+  size_t queue_length = 0;  // waiting requests per client; 0: none wait, past the seats is 429 at once
+  std::chrono::milliseconds queue_wait{15000};
+};
 
 // Thread-safe.
 class ClientLimiter {
  public:
-  explicit ClientLimiter(size_t limit) : limit_(limit) {}
+  explicit ClientLimiter(ClientLimiterOptions options) : options_(options) {}
 
-  // A slot for `client`, released when the Slot is destroyed; empty (false) when the client is at its cap.
+  // A seat for `client`, released when the Slot is destroyed; empty (false) when the client's queue is full or the
+  // wait ran out.
   class Slot {
    public:
     Slot() = default;
@@ -32,14 +47,22 @@ class ClientLimiter {
     std::string client_;
   };
 
-  Slot acquire(std::string_view client);
+  // `seat_factor` multiplies the seats (and the queue) of this client: 2 for the platform's components.
+  http::asio::awaitable<Slot> acquire(std::string client, size_t seat_factor = 1);
   size_t in_flight(std::string_view client) const;
+  size_t waiting(std::string_view client) const;
 
  private:
+  struct Waiter;
+  struct Client {
+    size_t in_flight = 0;
+    std::deque<std::shared_ptr<Waiter>> waiting;
+  };
   void release(const std::string& client);
-  const size_t limit_;
+
+  const ClientLimiterOptions options_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, size_t> counts_;
+  std::unordered_map<std::string, Client> clients_;
 };
 
 }  // namespace kthena::apiserver

@@ -1,5 +1,7 @@
 #include "apiserver/rest/discovery.h"
 
+#include "apiserver/rest/reviews.h"
+
 namespace kthena::apiserver {
 namespace {
 
@@ -16,6 +18,17 @@ Json group_entry(const std::string& group, const std::vector<std::string>& versi
   return {{"name", group}, {"versions", list}, {"preferredVersion", group_version(group, versions.front())}};
 }
 
+const Json kReviewVerbs = Json::array({"create"});
+
+// The review APIs' groups (rest/reviews.h), after the served ones, each with its one version.
+std::vector<std::string> review_groups() {
+  std::vector<std::string> groups;
+  for (const auto& review : review_resources()) {
+    if (groups.empty() || groups.back() != review.group) groups.push_back(review.group);
+  }
+  return groups;
+}
+
 }  // namespace
 
 Json legacy_core_versions(const std::string& server_address) {
@@ -30,6 +43,7 @@ Json legacy_group_list(const ServedResources& resources) {
   for (const auto& [group, versions] : resources.groups()) {
     if (!group.empty()) groups.push_back(group_entry(group, versions));
   }
+  for (const auto& group : review_groups()) groups.push_back(group_entry(group, {"v1"}));
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
 }
 
@@ -41,6 +55,13 @@ Json legacy_group(const ServedResources& resources, const std::string& group) {
       for (auto& [k, v] : entry.items()) out[k] = v;
       return out;
     }
+  }
+  for (const auto& name : review_groups()) {
+    if (name != group) continue;
+    Json out = {{"kind", "APIGroup"}, {"apiVersion", "v1"}};
+    Json entry = group_entry(group, {"v1"});
+    for (auto& [k, v] : entry.items()) out[k] = v;
+    return out;
   }
   return nullptr;
 }
@@ -76,6 +97,15 @@ Json resource_list(const ServedResources& resources, const std::string& group, c
                       {"kind", "Scale"},
                       {"verbs", kSubresourceVerbs}});
     }
+  }
+  for (const auto& review : review_resources()) {
+    if (review.group != group || review.version != version) continue;
+    found = true;
+    list.push_back({{"name", review.resource},
+                    {"singularName", review.resource.substr(0, review.resource.size() - 1)},
+                    {"namespaced", false},
+                    {"kind", review.kind},
+                    {"verbs", kReviewVerbs}});
   }
   if (!found) return nullptr;
   return {{"kind", "APIResourceList"},
@@ -119,6 +149,21 @@ Json aggregated_discovery(const ServedResources& resources, bool core) {
     Json metadata = Json::object();
     if (!group.empty()) metadata["name"] = group;
     items.push_back({{"metadata", metadata}, {"versions", version_list}});
+  }
+  if (!core) {
+    for (const auto& group : review_groups()) {
+      Json list = Json::array();
+      for (const auto& review : review_resources()) {
+        if (review.group != group) continue;
+        list.push_back({{"resource", review.resource},
+                        {"responseKind", {{"group", review.group}, {"version", review.version}, {"kind", review.kind}}},
+                        {"scope", "Cluster"},
+                        {"singularResource", review.resource.substr(0, review.resource.size() - 1)},
+                        {"verbs", kReviewVerbs}});
+      }
+      Json version = {{"version", "v1"}, {"resources", list}, {"freshness", "Current"}};
+      items.push_back({{"metadata", {{"name", group}}}, {"versions", Json::array({version})}});
+    }
   }
   return {{"kind", "APIGroupDiscoveryList"},
           {"apiVersion", "apidiscovery.k8s.io/v2"},

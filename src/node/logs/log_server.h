@@ -1,8 +1,9 @@
 // The agent's kubelet endpoint, as far as the API server needs one: `GET /containerLogs/{namespace}/{pod}/{container}`
 // with the kubelet's query parameters (follow, previous, timestamps, tailLines, limitBytes, sinceSeconds, sinceTime),
 // answered with the container's log as text, streamed. The API server's `pods/log` subresource proxies to it; nothing
-// else is meant to call it. Requests must carry `Authorization: Bearer <token>` with the token of the kubeconfig the
-// agent itself uses (the embedded API server's single identity), else 401.
+// else is meant to call it. Requests must carry `Authorization: Bearer <token>`: the token of the kubeconfig the agent
+// itself uses, or one the API server vouches for (a TokenReview, as a kubelet's webhook authentication does: the API
+// server presents the administrator's token, while the agent has an identity of its own), else 401.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/result.h"
 #include "http/server.h"
@@ -42,6 +44,10 @@ struct LogServerOptions {
   std::string token;                   // required as a bearer token; empty: none (then loopback addresses only)
   // A follower at the end of the log looks for more this often.
   std::chrono::milliseconds follow_poll{100};
+  // Asks the API server whether a token other than `token` authenticates (TokenReview). May block: it runs on the
+  // endpoint's own thread, once per token per `review_ttl`. Unset: only `token` is accepted.
+  std::function<bool(const std::string& token)> review_token;
+  std::chrono::seconds review_ttl{60};
 };
 
 class LogServer {
@@ -63,12 +69,14 @@ class LogServer {
  private:
   LogServer(LogServerOptions options, LogLocator locate, const LogCollector& collector);
   http::asio::awaitable<void> handle(http::Exchange& exchange);
-  bool authorized(const http::Exchange& exchange) const;
+  bool authorized(const http::Exchange& exchange);
 
   LogServerOptions options_;
   LogLocator locate_;
   const LogCollector& collector_;
   std::string host_;
+  // Tokens the API server vouched for, until when. Only the endpoint's one reactor thread touches it.
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> reviewed_;
   http::ReactorPool reactors_{1};
   std::unique_ptr<http::Server> server_;
   bool stopped_ = false;

@@ -186,9 +186,71 @@ TEST_F(ApiServerTest, Tls12OffersOnlyForwardSecretAeadSuites) {
   EXPECT_NE(gcm.out.find("-GCM-SHA256"), std::string::npos) << gcm.out;
 }
 
-// --insecure-http: no token, so the Host header and the Content-Type are what keep a web page (DNS rebinding, a
-// form or a typeless Blob POST) from writing to a loopback API server.
-TEST(InsecureApiServer, RefusesForeignHostsAndUntypedBodies) {
+// Identities: the administrator's kubeconfig and one per component, each its own user in `kubectl auth whoami`,
+// allowed everything in `auth can-i`, and each with its own share of the server.
+TEST_F(ApiServerTest, EachComponentHasItsOwnIdentityAndAuthSaysWhoAndWhat) {
+  const auto components = dir_.path() / "data" / "components";
+  auto whoami = kubectl("auth whoami");
+  ASSERT_EQ(whoami.exit_code, 0) << whoami.out;
+  EXPECT_NE(whoami.out.find("kthena-admin"), std::string::npos) << whoami.out;
+  EXPECT_NE(whoami.out.find("system:masters"), std::string::npos) << whoami.out;
+  for (const char* component : {"controller-manager", "node", "router"}) {
+    const auto config = components / (std::string(component) + ".kubeconfig");
+    ASSERT_TRUE(std::filesystem::exists(config)) << config;
+    EXPECT_EQ(mode_of(config), 0600u);
+    auto as_component =
+        run_command("kubectl --kubeconfig " + config.string() + " --cache-dir " + (dir_.path() / "cache").string() +
+                    " auth whoami -o jsonpath='{.status.userInfo.username}'");
+    EXPECT_EQ(as_component.out, "system:kthena:" + std::string(component));
+  }
+  auto can = kubectl("auth can-i delete modelservings --all-namespaces");
+  EXPECT_EQ(can.exit_code, 0) << can.out;
+  EXPECT_EQ(can.out, "yes\n");
+  auto list = kubectl("auth can-i --list");
+  EXPECT_EQ(list.exit_code, 0) << list.out;
+  EXPECT_NE(list.out.find("*.*"), std::string::npos) << list.out;
+  auto resources = kubectl("api-resources --api-group=authorization.k8s.io -o name");
+  EXPECT_NE(resources.out.find("selfsubjectaccessreviews.authorization.k8s.io"), std::string::npos) << resources.out;
+
+  // TokenReview: what a node agent asks about a token the API server presents to it.
+  auto review = [&](const std::string& token) {
+    return run_command("curl -sk -H 'Authorization: Bearer " + server_->token() +
+                       "' -H 'Content-Type: application/json' -X POST " + server_->url() +
+                       "/apis/authentication.k8s.io/v1/tokenreviews -d '{\"spec\":{\"token\":\"" + token + "\"}}'")
+        .out;
+  };
+  std::string node_token = run_command("cat " + (components / "node.token").string()).out;
+  node_token.erase(node_token.find_last_not_of("\n") + 1);
+  auto known = review(node_token);
+  EXPECT_NE(known.find("\"authenticated\":true"), std::string::npos) << known;
+  EXPECT_NE(known.find("system:kthena:node"), std::string::npos) << known;
+  EXPECT_EQ(known.find(node_token), std::string::npos) << "the token is echoed back: " << known;
+  auto unknown = review("not-a-token-0123456789abcdef");
+  EXPECT_NE(unknown.find("\"authenticated\":false"), std::string::npos) << unknown;
+}
+
+// 400 lists at once from three identities: each waits its turn for one of its seats, none is refused.
+TEST_F(ApiServerTest, FourHundredParallelListsFromThreeIdentitiesAreAllAnswered) {
+  const auto components = dir_.path() / "data" / "components";
+  std::vector<std::string> tokens{server_->token()};
+  for (const char* component : {"controller-manager", "router"}) {
+    std::string token = run_command("cat " + (components / (std::string(component) + ".token")).string()).out;
+    tokens.push_back(token.substr(0, token.find('\n')));
+  }
+  std::string script = "for t in";
+  for (const auto& token : tokens) script += " " + token;
+  // 134 + 133 + 133 requests, all started before any is answered.
+  script +=
+      "; do seq 134 | xargs -P 134 -I{} curl -sk -o /dev/null -w '%{http_code}\\n' -H \"Authorization: Bearer $t\" " +
+      server_->url() + "/api/v1/configmaps & done; wait";
+  auto codes = run_command("(" + script + ") | sort | uniq -c");
+  EXPECT_NE(codes.out.find("402 200"), std::string::npos) << codes.out;
+  EXPECT_EQ(codes.out.find("429"), std::string::npos) << codes.out;
+}
+
+// --insecure-http: no token, so the Host, Origin and Sec-Fetch-Site headers are what keep a web page (DNS rebinding,
+// a form, a no-cors fetch of a typeless Blob) from writing to a loopback API server.
+TEST(InsecureApiServer, RefusesForeignHostsAndBrowsers) {
   TempDir dir;
   ApiServerOptions options;
   options.data_dir = dir.path() / "data";
@@ -205,10 +267,14 @@ TEST(InsecureApiServer, RefusesForeignHostsAndUntypedBodies) {
   EXPECT_NE(rebound.out.find("attacker.example:6443"), std::string::npos) << rebound.out;
   const std::string configmap = R"('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}')";
   const std::string post = "-X POST " + url + "/api/v1/namespaces/default/configmaps --data-binary " + configmap;
-  EXPECT_EQ(code("-H 'Content-Type:' " + post), "415");
   EXPECT_EQ(code("-H 'Content-Type: text/plain' " + post), "415");
   EXPECT_EQ(code("-H 'Content-Type: application/x-www-form-urlencoded' " + post), "415");
-  EXPECT_EQ(code("-H 'Content-Type: application/json' " + post), "201");
+  auto page = run_command("curl -s -H 'Content-Type:' -H 'Origin: https://attacker.example' " + post);
+  EXPECT_NE(page.out.find("\"code\":403"), std::string::npos) << page.out;
+  EXPECT_NE(page.out.find("web browsers"), std::string::npos) << page.out;
+  EXPECT_EQ(code("-H 'Content-Type:' -H 'Sec-Fetch-Site: cross-site' " + post), "403");
+  // A command-line client without a Content-Type (kubectl's scale client) is read as JSON, as kube-apiserver does.
+  EXPECT_EQ(code("-H 'Content-Type:' " + post), "201");
   (*server)->shutdown();
 }
 

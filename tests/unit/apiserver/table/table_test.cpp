@@ -105,7 +105,11 @@ TEST(DiscoveryTest, AggregatedAndLegacyDocumentsListScaleAndStatus) {
   ServedResources resources({{testing::namespaces_resource(), {}, {}}, {testing::modelservings_resource(), {}, {}}});
   Json aggregated = aggregated_discovery(resources, false);
   EXPECT_EQ(aggregated["kind"], "APIGroupDiscoveryList");
-  ASSERT_EQ(aggregated["items"].size(), 1u);
+  // The served group, then the review APIs' two (rest/reviews.h).
+  ASSERT_EQ(aggregated["items"].size(), 3u);
+  EXPECT_EQ(aggregated["items"][1]["metadata"]["name"], "authentication.k8s.io");
+  EXPECT_EQ(aggregated["items"][2]["versions"][0]["resources"][0]["resource"], "selfsubjectaccessreviews");
+  EXPECT_EQ(aggregated["items"][2]["versions"][0]["resources"][0]["verbs"], Json::array({"create"}));
   const Json& ms = aggregated["items"][0]["versions"][0]["resources"][0];
   EXPECT_EQ(ms["resource"], "modelservings");
   EXPECT_EQ(ms["scope"], "Namespaced");
@@ -120,6 +124,9 @@ TEST(DiscoveryTest, AggregatedAndLegacyDocumentsListScaleAndStatus) {
   for (const auto& r : list["resources"]) names.push_back(r["name"]);
   EXPECT_EQ(names, (std::vector<std::string>{"modelservings", "modelservings/status", "modelservings/scale"}));
   EXPECT_TRUE(resource_list(resources, "nope", "v1").is_null());
+  EXPECT_EQ(resource_list(resources, "authentication.k8s.io", "v1")["resources"].size(), 2u);
+  EXPECT_EQ(legacy_group(resources, "authorization.k8s.io")["preferredVersion"]["groupVersion"],
+            "authorization.k8s.io/v1");
   EXPECT_EQ(legacy_group_list(resources)["groups"][0]["preferredVersion"]["groupVersion"],
             "workload.serving.volcano.sh/v1alpha1");
   EXPECT_EQ(legacy_core_versions("127.0.0.1:1")["serverAddressByClientCIDRs"][0]["serverAddress"], "127.0.0.1:1");
