@@ -68,7 +68,8 @@ kubectl logs "$(kubectl get pods -l modelserving.volcano.sh/name=qwen-vllm -o js
 "$kthena" status | grep -q 'qwen' || fail "kthena status: $("$kthena" status 2>&1)"
 
 # A crashed component is restarted and says so; the model answers again through the new router.
-router_pid=$(pgrep -f "kthena router --kubeconfig $dir/d/kubeconfig")
+router_pid=$(pgrep -f "kthena router --kubeconfig $dir/d/apiserver/components/router.kubeconfig") ||
+  fail "no router running as its own identity: $(pgrep -af "$dir/d")"
 kill -9 "$router_pid"
 wait_for 20 grep -q 'router was killed by signal' "$dir/up1.out" || fail "no word of the router's crash"
 wait_for 30 chat >/dev/null 2>&1 || fail "no answer after the router's restart"
