@@ -192,6 +192,30 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
   server_options.port = listen->port;
   // Our own limit answers with a Status; the server's (larger) one only guards chunked bodies.
   server_options.max_body_size = options.max_body_bytes * 2;
+  // What the HTTP layer refuses itself (a malformed head, a chunked body past the limit, a head too large) is a
+  // Status too, so that kubectl prints its message whatever the size of what it sent.
+  server_options.error_body = [](int status, std::string_view message) {
+    ApiStatus shaped;
+    shaped.code = status;
+    shaped.message = std::string(message);
+    switch (status) {
+      case 400:
+      case 431:
+      case 501:
+      case 505:
+        shaped.reason = "BadRequest";
+        break;
+      case 413:
+        shaped.reason = "RequestEntityTooLarge";
+        break;
+      case 503:
+        shaped.reason = "ServiceUnavailable";
+        break;
+      default:
+        shaped.reason = "InternalError";
+    }
+    return http::ErrorBody{"application/json", shaped.to_json().dump()};
+  };
   server_options.tls = tls;
   std::string host_for_clients = is_wildcard(listen->host) ? "127.0.0.1" : listen->host;
   std::string bracketed =
