@@ -118,6 +118,15 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
                             listen->host),
                 "--listen");
   }
+  ApiHandlerOptions::RequestLog request_log = ApiHandlerOptions::RequestLog::kNone;
+  if (options.request_log == "errors") {
+    request_log = ApiHandlerOptions::RequestLog::kErrors;
+  } else if (options.request_log == "all") {
+    request_log = ApiHandlerOptions::RequestLog::kAll;
+  } else if (options.request_log != "none") {
+    return fail(ErrorCode::kInvalid, "\"" + options.request_log + "\" is not one of none, errors, all",
+                "--request-log");
+  }
   auto parts = std::make_unique<Parts>();
   parts->options = options;
   const auto& dir = options.data_dir;
@@ -221,13 +230,14 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
   std::string bracketed =
       host_for_clients.find(':') != std::string::npos ? "[" + host_for_clients + "]" : host_for_clients;
 
-  ApiHandlerOptions handler_options{
-      .authenticator = std::move(authenticator),
-      .requests = {.seats = options.max_requests_per_client,
-                   .queue_length = options.request_queue_length,
-                   .queue_wait = options.request_queue_wait},
-      .watches = {
-          .seats = options.max_watches_per_client, .queue_length = 0, .queue_wait = std::chrono::milliseconds(0)}};
+  ApiHandlerOptions handler_options{.authenticator = std::move(authenticator),
+                                    .requests = {.seats = options.max_requests_per_client,
+                                                 .queue_length = options.request_queue_length,
+                                                 .queue_wait = options.request_queue_wait},
+                                    .watches = {.seats = options.max_watches_per_client,
+                                                .queue_length = 0,
+                                                .queue_wait = std::chrono::milliseconds(0)},
+                                    .request_log = request_log};
   parts->api_handler = std::make_unique<ApiHandler>(*parts->resources, *parts->resource_handler, model.openapi,
                                                     std::move(handler_options));
   ApiHandler* handler = parts->api_handler.get();

@@ -30,6 +30,8 @@ struct ApiServerOptions {
   size_t request_queue_length = 1024;
   std::chrono::milliseconds request_queue_wait{15000};
   size_t max_watches_per_client = 512;
+  // A log line per answered request (method, path, user, code, latency): "none", "errors" (code >= 400) or "all".
+  std::string request_log = "none";
   size_t reactor_threads = 2;
   size_t blocking_threads = 4;
   StoreOptions store;

@@ -23,6 +23,7 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
     size_t request_queue_length = 1024;
     double request_queue_wait_seconds = 15;
     size_t max_watches_per_client = 512;
+    std::string request_log = "none";
     size_t event_history = 10000;
     size_t watcher_queue = 10000;
     size_t threads = 2;
@@ -49,6 +50,11 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-watches-per-client", flags->max_watches_per_client,
                   "Open watches per identity (per address when anonymous)")
       ->capture_default_str();
+  cmd->add_option("--request-log", flags->request_log,
+                  "Log a line per answered request (method, path, user, code, latency): none, errors (code >= 400) "
+                  "or all")
+      ->check(CLI::IsMember({"none", "errors", "all"}))
+      ->capture_default_str();
   cmd->add_option("--event-history", flags->event_history,
                   "Changes kept for watches to resume from; older resourceVersions get 410 Gone")
       ->capture_default_str();
@@ -69,6 +75,7 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
     options.request_queue_wait =
         std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, flags->request_queue_wait_seconds) * 1000));
     options.max_watches_per_client = flags->max_watches_per_client;
+    options.request_log = flags->request_log;
     options.store.event_history = flags->event_history;
     options.store.watcher_queue = flags->watcher_queue;
     options.reactor_threads = flags->threads;

@@ -61,6 +61,10 @@ bool Exchange::responded() const {
   return connection_.response_state_ != ServerConnection::ResponseState::kNone;
 }
 
+int Exchange::response_status() const {
+  return connection_.response_status_;
+}
+
 void Exchange::close_after_response() {
   connection_.keep_alive_ = false;
 }

@@ -63,7 +63,8 @@ class Exchange {
   asio::awaitable<Result<void>> write(std::string_view a, std::string_view b, std::string_view c = {});
   asio::awaitable<Result<void>> end_stream();
 
-  bool responded() const;  // a response was started (whole or streamed)
+  bool responded() const;       // a response was started (whole or streamed)
+  int response_status() const;  // its status; 0 before one is started
   // Asks the server to close the connection after this response.
   void close_after_response();
 

@@ -130,14 +130,15 @@ Result<std::unique_ptr<Server>> Server::start(ReactorPool& pool, ServerOptions o
     st->shards.push_back(std::make_unique<ServerShard>(r));
   }
   uint16_t port = o.port;
-  if (every) {
+  if (every && port != 0) {
     // SO_REUSEPORT lets any process of the same user join the group and take a share of the connections: a second
     // API server with another data dir would answer half of the first one's clients with the wrong CA. A plain bind
-    // first (it fails while any socket listens there, group or not) refuses a port someone holds, and picks the port
-    // for the group when asked for 0. Between its close and the group's bind, another server could still slip in.
+    // first (it fails while any socket listens there, group or not) refuses a port someone holds. Between its close
+    // and the group's bind, another server could still slip in. Port 0 needs no probe: the kernel picks a port
+    // nobody holds (and a probe's port, once closed, could be taken as the source port of any outgoing connection
+    // before the group binds it: that failed one start in ten here).
     auto probe = open_acceptor(pool.reactor(0).context(), tcp::endpoint(address, port), o, false);
     if (!probe) return tl::unexpected(probe.error());
-    port = probe->local_endpoint().port();
   }
   for (auto& shard : st->shards) {
     auto acceptor = open_acceptor(shard->reactor->context(), tcp::endpoint(address, port), o, every);

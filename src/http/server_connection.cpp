@@ -257,6 +257,7 @@ void ServerConnection::begin_request(size_t head_size) {
   body_error_status_ = 0;
   body_error_.clear();
   response_state_ = ResponseState::kNone;
+  response_status_ = 0;
   response_framing_ = Framing::kLength;
 }
 

@@ -149,6 +149,7 @@ class ServerConnection : public Deadline, public Deferred, public ServerListHook
   std::optional<asio::any_completion_handler<void()>> watch_waiter_;
 
   ResponseState response_state_ = ResponseState::kNone;
+  int response_status_ = 0;  // of the response started, for the handler's own logs and metrics
   Framing response_framing_ = Framing::kLength;
   std::string out_;
 };

@@ -70,6 +70,7 @@ asio::awaitable<Result<void>> ServerConnection::respond(int status, std::span<co
   if (draining_) keep_alive_ = false;
   write_head(status, headers, Framing::kLength, body.size());
   response_state_ = ResponseState::kDone;
+  response_status_ = status;
   std::string_view rest = head_.method == "HEAD" ? std::string_view() : coalesce(out_, body);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(rest.data(), rest.size())};
   io_deadline();
@@ -88,6 +89,7 @@ asio::awaitable<Result<void>> ServerConnection::begin_stream(int status, std::sp
   if (response_framing_ == Framing::kClose) keep_alive_ = false;
   write_head(status, headers, response_framing_, 0);
   response_state_ = ResponseState::kStreaming;
+  response_status_ = status;
   io_deadline();
   error_code ec = std::get<0>(co_await transport_.write(asio::buffer(out_)));
   clear_deadline();

@@ -6,6 +6,7 @@
 
 #include "apiserver/rest/api_path.h"
 #include "apiserver/rest/discovery.h"
+#include "apiserver/rest/request_body.h"
 #include "apiserver/rest/response.h"
 #include "apiserver/rest/reviews.h"
 #include "common/log.h"
@@ -113,9 +114,11 @@ ApiHandler::ApiHandler(const ServedResources& resources, ResourceHandler& resour
       anonymous_(anonymous_identity()) {}
 
 asio::awaitable<void> ApiHandler::handle(http::Exchange& exchange) {
+  const auto started = std::chrono::steady_clock::now();
+  const Identity* caller = nullptr;
   std::string failure;
   try {
-    co_await route(exchange);
+    co_await route(exchange, caller);
   } catch (const std::exception& e) {
     failure = e.what();
   }
@@ -123,9 +126,50 @@ asio::awaitable<void> ApiHandler::handle(http::Exchange& exchange) {
     spdlog::error("apiserver: {} {}: {}", exchange.method(), exchange.path(), failure);
     if (!exchange.responded()) co_await respond_status(exchange, internal_error(failure));
   }
+  account(exchange, caller, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
-asio::awaitable<void> ApiHandler::route(http::Exchange& exchange) {
+RequestLabels ApiHandler::labels_of(const http::Exchange& exchange) const {
+  RequestLabels labels;
+  const std::string_view method = exchange.method();
+  labels.verb = std::string(method);
+  auto path = parse_api_path(exchange.path());
+  if (!path || path->level != ApiPath::Level::kResource) return labels;
+  bool served = resources_.find(path->group, path->version, path->resource) != nullptr || find_review(*path) != nullptr;
+  if (!served) return labels;
+  labels.group = path->group;
+  labels.version = path->version;
+  labels.resource = path->resource;
+  labels.subresource = path->subresource;
+  labels.scope = !path->name.empty() ? "resource" : !path->ns.empty() ? "namespace" : "cluster";
+  auto query = http::QueryParams::parse(exchange.request().query());
+  if (query && query->get("dryRun") == "All") labels.dry_run = "All";
+  if (method == "GET" && path->name.empty()) {
+    labels.verb = query && (query->get("watch") == "true" || query->get("watch") == "1") ? "WATCH" : "LIST";
+  } else if (method == "DELETE" && path->name.empty()) {
+    labels.verb = "DELETECOLLECTION";
+  } else if (method == "PATCH" && media_type(exchange.header("Content-Type")) == "application/apply-patch+yaml") {
+    labels.verb = "APPLY";
+  }
+  return labels;
+}
+
+void ApiHandler::account(const http::Exchange& exchange, const Identity* caller, double seconds) {
+  const int code = exchange.response_status();
+  RequestLabels labels = labels_of(exchange);
+  // As kube-apiserver: the lifetime of a watch or a followed log is not a latency.
+  const bool long_running = labels.verb == "WATCH" || (labels.subresource == "log" && seconds > 1);
+  if (!long_running) metrics_.record(labels, code, seconds);
+  if (options_.request_log == ApiHandlerOptions::RequestLog::kAll ||
+      (options_.request_log == ApiHandlerOptions::RequestLog::kErrors && code >= 400)) {
+    std::string_view query = exchange.request().query();
+    spdlog::info("apiserver: request {} {}{}{} user={} code={} latency={:.1f}ms", labels.verb, exchange.path(),
+                 query.empty() ? "" : "?", query, caller != nullptr ? caller->user : std::string("-"), code,
+                 seconds * 1000);
+  }
+}
+
+asio::awaitable<void> ApiHandler::route(http::Exchange& exchange, const Identity*& caller) {
   std::string_view path = exchange.path();
   if (path == "/healthz" || path == "/livez") {
     co_return co_await respond_json(exchange, 200, "ok", {}, "text/plain; charset=utf-8");
@@ -135,7 +179,7 @@ asio::awaitable<void> ApiHandler::route(http::Exchange& exchange) {
     co_return co_await respond_json(exchange, ready ? 200 : 503, ready ? "ok" : "not ready", {},
                                     "text/plain; charset=utf-8");
   }
-  const Identity* caller = &anonymous_;
+  caller = &anonymous_;
   const bool anonymous = options_.authenticator.anonymous();
   if (!anonymous) {
     caller = options_.authenticator.authenticate(exchange.header("Authorization"));
@@ -165,6 +209,10 @@ asio::awaitable<void> ApiHandler::route(http::Exchange& exchange) {
   }
 
   if (path == "/version" || path == "/version/") co_return co_await respond_json(exchange, 200, version_json());
+  if (path == "/metrics") {
+    co_return co_await respond_json(exchange, 200, metrics_.exposition(), {},
+                                    "text/plain; version=0.0.4; charset=utf-8");
+  }
   if (path == "/openapi/v2") co_return co_await respond_status(exchange, not_found_path());
   if (path.rfind("/openapi/v3", 0) == 0) co_return co_await openapi(exchange, path, exchange.request().query());
 

@@ -8,6 +8,7 @@
 #include "api/registry/openapi.h"
 #include "apiserver/auth/authenticator.h"
 #include "apiserver/rest/client_limiter.h"
+#include "apiserver/rest/request_metrics.h"
 #include "apiserver/rest/resource_handler.h"
 #include "apiserver/served_resources.h"
 #include "http/asio.h"
@@ -20,6 +21,9 @@ struct ApiHandlerOptions {
   // Per identity (per remote address when anonymous); the platform's components get twice these.
   ClientLimiterOptions requests{.seats = 64, .queue_length = 1024, .queue_wait = std::chrono::seconds(15)};
   ClientLimiterOptions watches{.seats = 512, .queue_length = 0, .queue_wait = {}};
+  // One log line per answered request (method, path, user, code, latency): none, errors only (code >= 400), or all.
+  enum class RequestLog { kNone, kErrors, kAll };
+  RequestLog request_log = RequestLog::kNone;
 };
 
 // Thread-safe: one instance serves every reactor.
@@ -34,7 +38,11 @@ class ApiHandler {
   void set_ready(bool ready) { ready_.store(ready); }
 
  private:
-  http::asio::awaitable<void> route(http::Exchange& exchange);
+  // `caller` is set once the request is authenticated.
+  http::asio::awaitable<void> route(http::Exchange& exchange, const Identity*& caller);
+  // The request's labels for the metrics, from what it asked for (only served resources are named).
+  RequestLabels labels_of(const http::Exchange& exchange) const;
+  void account(const http::Exchange& exchange, const Identity* caller, double seconds);
   http::asio::awaitable<void> openapi(http::Exchange& exchange, std::string_view path, std::string_view query);
 
   const ServedResources& resources_;
@@ -44,6 +52,7 @@ class ApiHandler {
   ClientLimiter requests_;
   ClientLimiter watches_;
   const Identity anonymous_;
+  RequestMetrics metrics_;
   std::atomic<bool> ready_{false};
 };
 
