@@ -14,6 +14,7 @@
 #include "apiserver/rest/api_handler.h"
 #include "apiserver/rest/resource_handler.h"
 #include "common/log.h"
+#include "http/loopback.h"
 #include "http/server.h"
 #include "kube/kubeconfig.h"
 
@@ -48,15 +49,6 @@ Result<HostPort> parse_listen(const std::string& listen) {
   }
   if (host.empty()) host = "0.0.0.0";
   return HostPort{host, static_cast<uint16_t>(value)};
-}
-
-bool is_loopback(const std::string& host) {
-  if (host == "localhost") return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
-  return false;
 }
 
 bool is_wildcard(const std::string& host) {
@@ -111,7 +103,7 @@ ApiServer::~ApiServer() {
 Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, ApiModel model) {
   auto listen = parse_listen(options.listen);
   if (!listen) return fail(listen.error());
-  if (!options.tls && !is_loopback(listen->host)) {
+  if (!options.tls && !http::is_loopback_host(listen->host)) {
     return fail(ErrorCode::kInvalid,
                 fmt::format("refusing to listen on {} without TLS: clients would send no credentials and anyone who "
                             "can reach the address could change the cluster; listen on 127.0.0.1 or enable TLS",

@@ -2,7 +2,7 @@
 
 #include <openssl/crypto.h>
 
-#include "http/header.h"
+#include "http/bearer_token.h"
 
 namespace kthena::apiserver {
 
@@ -32,11 +32,8 @@ const Identity* Authenticator::find(std::string_view token) const {
 }
 
 const Identity* Authenticator::authenticate(std::string_view authorization) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() <= kBearer.size() || !http::iequals(authorization.substr(0, kBearer.size()), kBearer)) {
-    return nullptr;
-  }
-  return find(authorization.substr(kBearer.size()));
+  std::string_view token = http::bearer_token(authorization);
+  return token.empty() ? nullptr : find(token);
 }
 
 }  // namespace kthena::apiserver

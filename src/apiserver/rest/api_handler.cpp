@@ -1,7 +1,5 @@
 #include "apiserver/rest/api_handler.h"
 
-#include <arpa/inet.h>
-
 #include <fmt/format.h>
 
 #include "apiserver/rest/api_path.h"
@@ -11,6 +9,7 @@
 #include "apiserver/rest/reviews.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "http/loopback.h"
 #include "http/query_params.h"
 
 namespace kthena::apiserver {
@@ -40,23 +39,6 @@ std::string group_list_body(const ServedResources& resources, const ApiPath& pat
   if (aggregated) return aggregated_discovery(resources, path.legacy).dump();
   if (path.legacy) return legacy_core_versions(std::string(host)).dump();
   return legacy_group_list(resources).dump();
-}
-
-// The host of a Host header ("127.0.0.1:6443", "[::1]:6443", "localhost") is a loopback name or address.
-bool loopback_host(std::string_view host) {
-  if (host.starts_with('[')) {
-    auto close = host.find(']');
-    if (close == std::string_view::npos) return false;
-    host = host.substr(1, close - 1);
-  } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
-    host = host.substr(0, colon);
-  }
-  if (http::iequals(host, "localhost")) return true;
-  std::string text(host);
-  in_addr v4{};
-  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  return inet_pton(AF_INET6, text.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 ApiStatus forbidden_host(std::string_view host) {
@@ -188,7 +170,8 @@ asio::awaitable<void> ApiHandler::route(http::Exchange& exchange, const Identity
   // Without a token (--insecure-http, loopback only) only the headers tell a local client from a web page: a page
   // that rebound its own DNS name to 127.0.0.1 sends its name as Host; any page's request (a form, a fetch with no
   // CORS, whose body may have no Content-Type) carries Origin or Sec-Fetch-Site, which no command-line client sends.
-  if (anonymous && !exchange.header("Host").empty() && !loopback_host(exchange.header("Host"))) {
+  if (anonymous && !exchange.header("Host").empty() &&
+      !http::is_loopback_host(http::authority_host(exchange.header("Host")))) {
     co_return co_await respond_status(exchange, forbidden_host(exchange.header("Host")));
   }
   if (anonymous && (!exchange.header("Origin").empty() || !exchange.header("Sec-Fetch-Site").empty())) {

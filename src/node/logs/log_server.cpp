@@ -5,12 +5,15 @@
 #include <charconv>
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "api/values/rfc3339_time.h"
+#include "http/bearer_token.h"
 #include "http/header.h"
+#include "http/loopback.h"
 #include "http/query_params.h"
 
 namespace kthena::node {
@@ -47,13 +50,6 @@ Result<HostPort> parse_listen(const std::string& listen) {
     return bad("invalid port \"" + port + "\"");
   if (host.empty()) host = "0.0.0.0";
   return HostPort{host, static_cast<uint16_t>(value)};
-}
-
-bool is_loopback(const std::string& host) {
-  in_addr v4{};
-  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 // The kubelet answers its errors as text; the API server turns them into a Status with the same code.
@@ -141,7 +137,7 @@ Result<std::unique_ptr<LogServer>> LogServer::start(LogServerOptions options, Lo
                                                     const LogCollector& collector) {
   auto listen = parse_listen(options.listen);
   if (!listen) return fail(listen.error());
-  if (options.token.empty() && !is_loopback(listen->host))
+  if (options.token.empty() && !http::is_loopback_host(listen->host))
     return fail(ErrorCode::kInvalid,
                 fmt::format("refusing to serve container logs on {} without a token: the agent's kubeconfig has no "
                             "bearer token to require, so anyone who can reach the address could read every log",
@@ -175,16 +171,11 @@ void LogServer::shutdown(std::chrono::milliseconds grace) {
 
 bool LogServer::authorized(const http::Exchange& ex) {
   if (options_.token.empty()) return true;
-  std::string_view header = ex.header("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || !http::iequals(header.substr(0, kBearer.size()), kBearer)) return false;
-  std::string_view token = header.substr(kBearer.size());
-  if (token.size() == options_.token.size()) {
-    // Constant time: the comparison tells nothing about how much of the token was right.
-    unsigned char diff = 0;
-    for (size_t i = 0; i < token.size(); ++i)
-      diff |= static_cast<unsigned char>(token[i]) ^ static_cast<unsigned char>(options_.token[i]);
-    if (diff == 0) return true;
+  std::string_view token = http::bearer_token(ex.header("Authorization"));
+  if (token.empty()) return false;
+  // Constant time: the comparison tells nothing about how much of the token was right.
+  if (token.size() == options_.token.size() && CRYPTO_memcmp(token.data(), options_.token.data(), token.size()) == 0) {
+    return true;
   }
   if (!options_.review_token || token.size() > 4096) return false;
   const auto now = std::chrono::steady_clock::now();
