@@ -1,5 +1,7 @@
 #include "apiserver/api_model.h"
 
+#include <string_view>
+
 #include "api/admission.h"
 
 namespace kthena::apiserver {
@@ -18,7 +20,9 @@ ServedResource served_resource(const api::KindInfo& kind) {
     info.scale =
         ScaleInfo{kind.scale->spec_replicas_path, kind.scale->status_replicas_path, kind.scale->label_selector_path};
   }
-  info.builtin = kind.group.empty() || kind.group == "apps" || kind.group == "coordination.k8s.io";
+  // Kubernetes' own groups: the core one, "apps", and those under k8s.io (not x-k8s.io, a CRD's suffix).
+  const std::string_view group = kind.group;
+  info.builtin = group.empty() || group == "apps" || (group.size() > 7 && group.ends_with(".k8s.io"));
   info.short_names = kind.short_names;
   info.categories = kind.categories;
   ServedResource served{std::move(info), {}, {}};

@@ -8,6 +8,11 @@
 #include "controllers/modelbooster/reconciler.h"
 #include "controllers/modelserving/lws_bridge.h"
 #include "controllers/modelserving/reconciler.h"
+#include "controllers/workloads/deployment_reconciler.h"
+#include "controllers/workloads/endpoint_slice_reconciler.h"
+#include "controllers/workloads/replica_set_reconciler.h"
+#include "controllers/workloads/service_account_reconciler.h"
+#include "controllers/workloads/stateful_set_reconciler.h"
 
 namespace kthena::controllers {
 namespace {
@@ -28,6 +33,12 @@ bool serves(kube::KubeClient& client, const kube::Resource& resource) {
 // installed). Without them, ModelServings run without gang scheduling, as upstream's.
 bool serves_pod_groups(kube::KubeClient& client) {
   return serves(client, kube::resources::pod_groups());
+}
+
+// Whether kube-controller-manager leads in this cluster: its leader-election lease exists in kube-system.
+bool runs_kube_controller_manager(kube::KubeClient& client) {
+  auto lease = client.get(kube::resources::leases(), "kube-system", "kube-controller-manager");
+  return lease.has_value();
 }
 
 // The images of the ConfigMap model-booster-controller-config (spec §2.1), or the defaults when it or a key is
@@ -86,6 +97,29 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::create(std::shared
   if (serves(*m->client_, modelserving::leader_worker_sets())) {
     add("leaderworkerset", std::make_unique<modelserving::LwsBridge>(*m->informers_, *m->events_),
         modelserving::leader_worker_sets());
+  }
+  // The built-in workload controllers of kube-controller-manager, for the embedded API server. On a cluster
+  // kube-controller-manager runs them (its lease in kube-system says so) and two controllers of one kind would fight.
+  if (runs_kube_controller_manager(*m->client_)) {
+    spdlog::info("controller-manager: kube-controller-manager runs here; the workload controllers stay off");
+  } else if (serves(*m->client_, kube::resources::deployments())) {
+    auto recorder = [&](const char* component) -> kube::EventRecorder& {
+      m->workload_events_.push_back(std::make_unique<kube::EventRecorder>(m->client_, component));
+      return *m->workload_events_.back();
+    };
+    add("replicaset",
+        std::make_unique<workloads::ReplicaSetReconciler>(*m->informers_, recorder("replicaset-controller")),
+        kube::resources::replica_sets());
+    add("deployment",
+        std::make_unique<workloads::DeploymentReconciler>(*m->informers_, recorder("deployment-controller")),
+        kube::resources::deployments());
+    add("statefulset",
+        std::make_unique<workloads::StatefulSetReconciler>(*m->informers_, recorder("statefulset-controller")),
+        kube::resources::stateful_sets());
+    add("endpointslice", std::make_unique<workloads::EndpointSliceReconciler>(*m->informers_),
+        kube::resources::services());
+    add("serviceaccount", std::make_unique<workloads::ServiceAccountReconciler>(*m->informers_),
+        kube::resources::namespaces());
   }
   return m;
 }

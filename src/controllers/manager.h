@@ -62,6 +62,8 @@ class ControllerManager {
   std::unique_ptr<kube::SharedInformers> informers_;
   std::unique_ptr<kube::EventRecorder> events_;          // as "modelserving-controller"
   std::unique_ptr<kube::EventRecorder> booster_events_;  // as "modelbooster-controller"
+  // The apps/v1 controllers' recorders, each as kube-controller-manager names its controller.
+  std::vector<std::unique_ptr<kube::EventRecorder>> workload_events_;
   // A controller, its reconciler and the kind it reconciles (every object of it is enqueued once at start).
   struct Running {
     std::unique_ptr<kube::Reconciler> reconciler;

@@ -53,6 +53,21 @@ Resource leases() {
 Resource controller_revisions() {
   return {"apps", "v1", "controllerrevisions", "ControllerRevision", true};
 }
+Resource deployments() {
+  return {"apps", "v1", "deployments", "Deployment", true};
+}
+Resource replica_sets() {
+  return {"apps", "v1", "replicasets", "ReplicaSet", true};
+}
+Resource stateful_sets() {
+  return {"apps", "v1", "statefulsets", "StatefulSet", true};
+}
+Resource service_accounts() {
+  return {"", "v1", "serviceaccounts", "ServiceAccount", true};
+}
+Resource endpoint_slices() {
+  return {"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true};
+}
 Resource pod_groups() {
   return {"scheduling.volcano.sh", "v1beta1", "podgroups", "PodGroup", true};
 }

@@ -2,11 +2,16 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "api/codec/utf8.h"
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace kthena::apiserver {
 namespace {
@@ -153,6 +158,217 @@ Result<Json> object_meta(const Reader::Field& field) {
   return meta;
 }
 
+// The typed messages of the generator subcommands beyond ConfigMap/Secret/Namespace (`kubectl create deployment`,
+// `create service`, `create serviceaccount`), decoded from tables of their k8s.io/api field numbers. gogo-protobuf
+// writes every non-pointer field, zero values included, so zeros are dropped as JSON's omitempty drops them (pointer
+// fields keep them: replicas 0 is a value); a field these tables do not know is refused when it carries a value,
+// so nothing the client sent is silently lost.
+enum class Kind { kString, kInt, kIntKeepZero, kBool, kMessage, kStringMap, kQuantityMap, kIntOrString, kMeta, kSkip };
+
+struct MessageSpec;
+struct FieldSpec {
+  uint32_t number;
+  const char* name;
+  Kind kind;
+  const MessageSpec* message = nullptr;
+  bool repeated = false;
+};
+struct MessageSpec {
+  const char* name;
+  std::vector<FieldSpec> fields;
+};
+
+const MessageSpec kLabelSelectorRequirement{
+    "LabelSelectorRequirement",
+    {{1, "key", Kind::kString}, {2, "operator", Kind::kString}, {3, "values", Kind::kString, nullptr, true}}};
+const MessageSpec kLabelSelector{
+    "LabelSelector",
+    {{1, "matchLabels", Kind::kStringMap}, {2, "matchExpressions", Kind::kMessage, &kLabelSelectorRequirement, true}}};
+const MessageSpec kContainerPort{"ContainerPort",
+                                 {{1, "name", Kind::kString},
+                                  {2, "hostPort", Kind::kInt},
+                                  {3, "containerPort", Kind::kIntKeepZero},
+                                  {4, "protocol", Kind::kString},
+                                  {5, "hostIP", Kind::kString}}};
+const MessageSpec kEnvVar{"EnvVar", {{1, "name", Kind::kString}, {2, "value", Kind::kString}}};
+const MessageSpec kResources{"ResourceRequirements",
+                             {{1, "limits", Kind::kQuantityMap}, {2, "requests", Kind::kQuantityMap}}};
+const MessageSpec kContainer{"Container",
+                             {{1, "name", Kind::kString},
+                              {2, "image", Kind::kString},
+                              {3, "command", Kind::kString, nullptr, true},
+                              {4, "args", Kind::kString, nullptr, true},
+                              {5, "workingDir", Kind::kString},
+                              {6, "ports", Kind::kMessage, &kContainerPort, true},
+                              {7, "env", Kind::kMessage, &kEnvVar, true},
+                              {8, "resources", Kind::kMessage, &kResources},
+                              {13, "terminationMessagePath", Kind::kString},
+                              {14, "imagePullPolicy", Kind::kString},
+                              {20, "terminationMessagePolicy", Kind::kString}}};
+const MessageSpec kPodSpec{"PodSpec",
+                           {{2, "containers", Kind::kMessage, &kContainer, true},
+                            {3, "restartPolicy", Kind::kString},
+                            {4, "terminationGracePeriodSeconds", Kind::kIntKeepZero},
+                            {5, "activeDeadlineSeconds", Kind::kIntKeepZero},
+                            {6, "dnsPolicy", Kind::kString},
+                            {7, "nodeSelector", Kind::kStringMap},
+                            {8, "serviceAccountName", Kind::kString},
+                            {9, "serviceAccount", Kind::kString},
+                            {10, "nodeName", Kind::kString},
+                            {16, "hostname", Kind::kString},
+                            {17, "subdomain", Kind::kString},
+                            {19, "schedulerName", Kind::kString},
+                            {20, "initContainers", Kind::kMessage, &kContainer, true}}};
+const MessageSpec kPodTemplateSpec{"PodTemplateSpec",
+                                   {{1, "metadata", Kind::kMeta}, {2, "spec", Kind::kMessage, &kPodSpec}}};
+const MessageSpec kRollingUpdateDeployment{
+    "RollingUpdateDeployment", {{1, "maxUnavailable", Kind::kIntOrString}, {2, "maxSurge", Kind::kIntOrString}}};
+const MessageSpec kDeploymentStrategy{
+    "DeploymentStrategy",
+    {{1, "type", Kind::kString}, {2, "rollingUpdate", Kind::kMessage, &kRollingUpdateDeployment}}};
+const MessageSpec kDeploymentSpec{"DeploymentSpec",
+                                  {{1, "replicas", Kind::kIntKeepZero},
+                                   {2, "selector", Kind::kMessage, &kLabelSelector},
+                                   {3, "template", Kind::kMessage, &kPodTemplateSpec},
+                                   {4, "strategy", Kind::kMessage, &kDeploymentStrategy},
+                                   {5, "minReadySeconds", Kind::kInt},
+                                   {6, "revisionHistoryLimit", Kind::kIntKeepZero},
+                                   {7, "paused", Kind::kBool},
+                                   {9, "progressDeadlineSeconds", Kind::kIntKeepZero}}};
+const MessageSpec kDeployment{
+    "Deployment",
+    {{1, "metadata", Kind::kMeta}, {2, "spec", Kind::kMessage, &kDeploymentSpec}, {3, "status", Kind::kSkip}}};
+const MessageSpec kServicePort{"ServicePort",
+                               {{1, "name", Kind::kString},
+                                {2, "protocol", Kind::kString},
+                                {3, "port", Kind::kIntKeepZero},
+                                {4, "targetPort", Kind::kIntOrString},
+                                {5, "nodePort", Kind::kInt},
+                                {6, "appProtocol", Kind::kString}}};
+const MessageSpec kServiceSpec{"ServiceSpec",
+                               {{1, "ports", Kind::kMessage, &kServicePort, true},
+                                {2, "selector", Kind::kStringMap},
+                                {3, "clusterIP", Kind::kString},
+                                {4, "type", Kind::kString}}};
+const MessageSpec kService{
+    "Service", {{1, "metadata", Kind::kMeta}, {2, "spec", Kind::kMessage, &kServiceSpec}, {3, "status", Kind::kSkip}}};
+const MessageSpec kServiceAccount{"ServiceAccount",
+                                  {{1, "metadata", Kind::kMeta}, {4, "automountServiceAccountToken", Kind::kBool}}};
+
+const MessageSpec* message_spec(const std::string& kind) {
+  for (const MessageSpec* m : {&kDeployment, &kService, &kServiceAccount}) {
+    if (kind == m->name) return m;
+  }
+  return nullptr;
+}
+
+Result<Json> decode_message(const MessageSpec& spec, std::string_view bytes, size_t base, int depth);
+
+Result<Json> int_or_string(const Reader::Field& field) {
+  int64_t type = 0, int_value = 0;
+  std::string str_value;
+  auto r = for_each_field(field.bytes, field.offset, [&](const Reader::Field& f) -> Result<void> {
+    if (f.number == 1 && f.wire == 0) type = static_cast<int64_t>(f.value);
+    if (f.number == 2 && f.wire == 0) int_value = static_cast<int32_t>(f.value);
+    if (f.number == 3 && f.wire == 2) str_value = f.bytes;
+    return {};
+  });
+  if (!r) return fail(r.error());
+  if (type == 1) return Json(str_value);
+  return int_value == 0 ? Json() : Json(int_value);  // an unset non-pointer IntOrString is {Int, 0}
+}
+
+Result<void> decode_field(const FieldSpec& spec, const Reader::Field& f, Json& out, int depth) {
+  Json value;
+  switch (spec.kind) {
+    case Kind::kSkip:
+      return {};
+    case Kind::kString:
+      if (f.wire != 2) break;
+      if (f.bytes.empty() && !spec.repeated) return {};
+      value = std::string(f.bytes);
+      break;
+    case Kind::kInt:
+    case Kind::kIntKeepZero:
+      if (f.wire != 0) break;
+      if (f.value == 0 && spec.kind == Kind::kInt) return {};
+      value = static_cast<int64_t>(f.value);  // int32 negatives arrive sign-extended to 64 bits
+      break;
+    case Kind::kBool:
+      if (f.wire != 0) break;
+      if (f.value == 0) return {};
+      value = true;
+      break;
+    case Kind::kMeta: {
+      if (f.wire != 2) break;
+      auto meta = object_meta(f);
+      if (!meta) return fail(meta.error());
+      value = std::move(*meta);
+      break;
+    }
+    case Kind::kMessage: {
+      if (f.wire != 2) break;
+      auto decoded = decode_message(*spec.message, f.bytes, f.offset, depth + 1);
+      if (!decoded) return fail(decoded.error());
+      value = std::move(*decoded);
+      break;
+    }
+    case Kind::kIntOrString: {
+      if (f.wire != 2) break;
+      auto decoded = int_or_string(f);
+      if (!decoded) return fail(decoded.error());
+      if (decoded->is_null()) return {};
+      value = std::move(*decoded);
+      break;
+    }
+    case Kind::kStringMap:
+    case Kind::kQuantityMap: {
+      if (f.wire != 2) break;
+      auto entry = map_entry(f);
+      if (!entry) return fail(entry.error());
+      std::string text = entry->second;
+      if (spec.kind == Kind::kQuantityMap) {  // resource.Quantity {1: string}
+        text.clear();
+        auto r = for_each_field(entry->second, f.offset, [&](const Reader::Field& q) -> Result<void> {
+          if (q.number == 1 && q.wire == 2) text = q.bytes;
+          return {};
+        });
+        if (!r) return fail(r.error());
+      }
+      out[spec.name][entry->first] = std::move(text);
+      return {};
+    }
+  }
+  if (value.is_null()) {
+    return fail(ErrorCode::kBadRequest, fmt::format("protobuf body: field {} ({}) has wire type {} at byte {}",
+                                                    f.number, spec.name, f.wire, f.offset));
+  }
+  if (spec.repeated) {
+    out[spec.name].push_back(std::move(value));
+  } else {
+    out[spec.name] = std::move(value);
+  }
+  return {};
+}
+
+Result<Json> decode_message(const MessageSpec& spec, std::string_view bytes, size_t base, int depth) {
+  if (depth > 16) return fail(ErrorCode::kBadRequest, "protobuf body: nested too deeply");
+  Json out = Json::object();
+  auto r = for_each_field(bytes, base, [&](const Reader::Field& f) -> Result<void> {
+    for (const FieldSpec& field : spec.fields) {
+      if (field.number == f.number) return decode_field(field, f, out, depth);
+    }
+    bool zero = (f.wire == 0 && f.value == 0) || (f.wire == 2 && f.bytes.empty());
+    if (zero) return {};
+    return fail(ErrorCode::kBadRequest,
+                fmt::format("protobuf body: field {} of {} (byte {}) is not decoded by this server; send the "
+                            "object as JSON (kubectl create -f)",
+                            f.number, spec.name, f.offset));
+  });
+  if (!r) return fail(r.error());
+  return out;
+}
+
 Result<void> decode_kind(const std::string& kind, std::string_view raw, size_t base, Json& object) {
   return for_each_field(raw, base, [&](const Reader::Field& f) -> Result<void> {
     if (f.number == 1 && f.wire == 2) {
@@ -201,6 +417,23 @@ Result<void> decode_kind(const std::string& kind, std::string_view raw, size_t b
   });
 }
 
+// Protobuf strings are bytes; JSON's must be UTF-8, or writing the object out would fail far from here.
+bool valid_utf8(const Json& value) {
+  if (value.is_string()) return !api::find_invalid_utf8(value.get_ref<const std::string&>()).has_value();
+  if (value.is_array()) return std::all_of(value.begin(), value.end(), [](const Json& v) { return valid_utf8(v); });
+  if (value.is_object()) {
+    for (const auto& [key, member] : value.items()) {
+      if (api::find_invalid_utf8(key) || !valid_utf8(member)) return false;
+    }
+  }
+  return true;
+}
+
+Result<Json> checked(Json object) {
+  if (!valid_utf8(object)) return fail(ErrorCode::kBadRequest, "protobuf body: a string is not valid UTF-8");
+  return object;
+}
+
 }  // namespace
 
 Result<Json> decode_protobuf_body(std::string_view body) {
@@ -226,6 +459,13 @@ Result<Json> decode_protobuf_body(std::string_view body) {
     return {};
   });
   if (!r) return fail(r.error());
+  if (const MessageSpec* spec = message_spec(kind)) {
+    auto decoded = decode_message(*spec, raw, raw_offset, 0);
+    if (!decoded) return fail(decoded.error());
+    Json object = {{"apiVersion", api_version}, {"kind", kind}};
+    for (auto& [key, value] : decoded->items()) object[key] = std::move(value);
+    return checked(std::move(object));
+  }
   if (kind != "ConfigMap" && kind != "Secret" && kind != "Namespace") {
     return fail(ErrorCode::kBadRequest,
                 fmt::format("protobuf body: kind \"{}\" is not supported in protobuf; send JSON", kind));
@@ -234,7 +474,7 @@ Result<Json> decode_protobuf_body(std::string_view body) {
   object["apiVersion"] = api_version.empty() ? "v1" : api_version;
   object["kind"] = kind;
   if (auto decoded = decode_kind(kind, raw, raw_offset, object); !decoded) return fail(decoded.error());
-  return object;
+  return checked(std::move(object));
 }
 
 }  // namespace kthena::apiserver

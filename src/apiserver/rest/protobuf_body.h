@@ -1,6 +1,7 @@
-// The protobuf request bodies of `kubectl create configmap|secret|namespace` (kubectl-protocol.md §12): kubectl's
-// typed client sends them even to a JSON-only server, and does not retry with JSON after a 415. Only these three
-// kinds, and only the fields they carry, are decoded; everything else in the envelope is skipped by wire type.
+// The protobuf request bodies of kubectl's generator subcommands (`kubectl create configmap|secret|namespace|
+// deployment|service|serviceaccount`, kubectl-protocol.md §12): kubectl's typed client sends them even to a
+// JSON-only server, and does not retry with JSON after a 415. Only these kinds, and the fields kubectl fills, are
+// decoded; a field with a value that is not known is refused, naming it, rather than dropped.
 #pragma once
 
 #include <string_view>

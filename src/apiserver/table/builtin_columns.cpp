@@ -214,6 +214,84 @@ std::vector<TableColumn> event_columns() {
   };
 }
 
+Json integer(const Json& value) {
+  return value.is_number_integer() ? value : Json(0);
+}
+
+std::string joined(const Json& containers, const char* key) {
+  std::string out;
+  if (containers.is_array()) {
+    for (const auto& c : containers) out += (out.empty() ? "" : ",") + text(field(c, {key}));
+  }
+  return out.empty() ? "<none>" : out;
+}
+
+std::string selector_text(const Json& selector) {
+  std::string out;
+  const Json& labels = field(selector, {"matchLabels"});
+  if (labels.is_object()) {
+    for (const auto& [k, v] : labels.items()) out += (out.empty() ? "" : ",") + k + "=" + text(v);
+  }
+  return out.empty() ? "<none>" : out;
+}
+
+// Containers, Images and Selector: the wide columns every pod controller prints.
+void add_template_columns(std::vector<TableColumn>& columns) {
+  columns.push_back(
+      column("Containers", "string", "Names of each container in the template.", 1, [](const Json& o, Now) -> Json {
+        return joined(field(o, {"spec", "template", "spec", "containers"}), "name");
+      }));
+  columns.push_back(column("Images", "string", "Images referenced by each container in the template.", 1,
+                           [](const Json& o, Now) -> Json {
+                             return joined(field(o, {"spec", "template", "spec", "containers"}), "image");
+                           }));
+  columns.push_back(column("Selector", "string", "Label selector for pods.", 1, [](const Json& o, Now) -> Json {
+    return selector_text(field(o, {"spec", "selector"}));
+  }));
+}
+
+std::vector<TableColumn> apps_columns(const std::string& r) {
+  std::vector<TableColumn> columns;
+  auto ready_of_wanted = [](const Json& o, Now) -> Json {
+    const Json& wanted = field(o, {"spec", "replicas"});
+    return fmt::format("{}/{}", integer(field(o, {"status", "readyReplicas"})).get<int64_t>(),
+                       wanted.is_number_integer() ? wanted.get<int64_t>() : 1);
+  };
+  if (r == "deployments") {
+    columns.push_back(column("Ready", "string", "Number of the pod with ready state", 0, ready_of_wanted));
+    columns.push_back(column("Up-to-date", "string",
+                             "Total number of non-terminated pods targeted by this "
+                             "deployment that have the desired template spec.",
+                             0, [](const Json& o, Now) -> Json {
+                               return integer(field(o, {"status", "updatedReplicas"}));
+                             }));
+    columns.push_back(column("Available", "string",
+                             "Total number of available pods (ready for at least "
+                             "minReadySeconds) targeted by this deployment.",
+                             0, [](const Json& o, Now) -> Json {
+                               return integer(field(o, {"status", "availableReplicas"}));
+                             }));
+  } else if (r == "replicasets") {
+    columns.push_back(column("Desired", "integer", "Number of desired pods.", 0, [](const Json& o, Now) -> Json {
+      const Json& wanted = field(o, {"spec", "replicas"});
+      return wanted.is_number_integer() ? wanted : Json(1);
+    }));
+    columns.push_back(column("Current", "integer", "Number of actual replicas.", 0, [](const Json& o, Now) -> Json {
+      return integer(field(o, {"status", "replicas"}));
+    }));
+    columns.push_back(column("Ready", "integer", "Number of ready replicas.", 0, [](const Json& o, Now) -> Json {
+      return integer(field(o, {"status", "readyReplicas"}));
+    }));
+  } else if (r == "statefulsets") {
+    columns.push_back(column("Ready", "string", "Number of the pod with ready state", 0, ready_of_wanted));
+  } else {
+    return columns;
+  }
+  columns.push_back(age_column());
+  add_template_columns(columns);
+  return columns;
+}
+
 }  // namespace
 
 std::vector<TableColumn> builtin_columns(const ResourceInfo& resource) {
@@ -242,11 +320,51 @@ std::vector<TableColumn> builtin_columns(const ResourceInfo& resource) {
     if (r == "services") return service_columns();
     if (r == "nodes") return node_columns();
     if (r == "events") return event_columns();
+    if (r == "serviceaccounts") {
+      return {column("Secrets", "string", "Secrets of the service account", 0,
+                     [](const Json& sa, Now) -> Json {
+                       const Json& secrets = field(sa, {"secrets"});
+                       return std::to_string(secrets.is_array() ? secrets.size() : 0);
+                     }),
+              age_column()};
+    }
   }
   if (resource.group == "coordination.k8s.io" && r == "leases") {
     return {column("Holder", "string", "The holder of the lease", 0,
                    [](const Json& l, Now) -> Json {
                      return text(field(l, {"spec", "holderIdentity"}));
+                   }),
+            age_column()};
+  }
+  if (resource.group == "apps" && r != "controllerrevisions") return apps_columns(r);
+  if (resource.group == "discovery.k8s.io" && r == "endpointslices") {
+    return {column("AddressType", "string", "The type of addresses", 0,
+                   [](const Json& s, Now) -> Json { return text(field(s, {"addressType"})); }),
+            column("Ports", "string", "The ports of the endpoints", 0,
+                   [](const Json& s, Now) -> Json {
+                     const Json& ports = field(s, {"ports"});
+                     std::string out;
+                     if (ports.is_array()) {
+                       for (const auto& p : ports) {
+                         const Json& port = field(p, {"port"});
+                         out += (out.empty() ? "" : ",") + (port.is_number() ? port.dump() : std::string("<unset>"));
+                       }
+                     }
+                     return out.empty() ? "<unset>" : out;
+                   }),
+            column("Endpoints", "string", "The addresses of the endpoints", 0,
+                   [](const Json& s, Now) -> Json {
+                     const Json& endpoints = field(s, {"endpoints"});
+                     std::string out;
+                     if (endpoints.is_array()) {
+                       for (const auto& e : endpoints) {
+                         const Json& addresses = field(e, {"addresses"});
+                         if (addresses.is_array()) {
+                           for (const auto& a : addresses) out += (out.empty() ? "" : ",") + text(a);
+                         }
+                       }
+                     }
+                     return out.empty() ? "<unset>" : out;
                    }),
             age_column()};
   }

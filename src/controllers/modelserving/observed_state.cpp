@@ -9,8 +9,6 @@ using api::lenient::member;
 using api::lenient::str;
 namespace {
 
-constexpr auto kExpectationTimeout = std::chrono::seconds(30);
-
 std::string label(const Json& object, std::string_view key) {
   return str(member(member(object, "metadata"), "labels"), key);
 }
@@ -61,60 +59,6 @@ bool is_terminating(const Json& object) {
   auto meta = object.find("metadata");
   return meta != object.end() && meta->is_object() && meta->contains("deletionTimestamp") &&
          !meta->at("deletionTimestamp").is_null();
-}
-
-void Expectations::created(const std::string& ms_key, const std::string& pod_name) {
-  std::lock_guard lock(mutex_);
-  entries_[ms_key].creates[pod_name] = Clock::now() + kExpectationTimeout;
-}
-
-void Expectations::deleted(const std::string& ms_key, const std::string& pod_uid) {
-  std::lock_guard lock(mutex_);
-  entries_[ms_key].deletes[pod_uid] = Clock::now() + kExpectationTimeout;
-}
-
-std::pair<std::set<std::string>, std::set<std::string>> Expectations::pending(const std::string& ms_key,
-                                                                              const std::vector<ObjectPtr>& pods) {
-  std::lock_guard lock(mutex_);
-  auto it = entries_.find(ms_key);
-  if (it == entries_.end()) return {};
-  std::set<std::string> names, uids;
-  for (const ObjectPtr& pod : pods) {
-    const Json& meta = pod->at("metadata");
-    names.insert(meta.value("name", std::string()));
-    uids.insert(meta.value("uid", std::string()));
-  }
-  auto now = Clock::now();
-  std::pair<std::set<std::string>, std::set<std::string>> out;
-  for (auto c = it->second.creates.begin(); c != it->second.creates.end();) {
-    if (names.count(c->first) || c->second < now) {
-      c = it->second.creates.erase(c);
-    } else {
-      out.first.insert(c->first);
-      ++c;
-    }
-  }
-  for (auto d = it->second.deletes.begin(); d != it->second.deletes.end();) {
-    if (!uids.count(d->first) || d->second < now) {
-      d = it->second.deletes.erase(d);
-    } else {
-      out.second.insert(d->first);
-      ++d;
-    }
-  }
-  if (it->second.creates.empty() && it->second.deletes.empty()) entries_.erase(it);
-  return out;
-}
-
-bool Expectations::expects_deletion(const std::string& ms_key, const std::string& pod_uid) {
-  std::lock_guard lock(mutex_);
-  auto it = entries_.find(ms_key);
-  return it != entries_.end() && it->second.deletes.count(pod_uid) != 0;
-}
-
-void Expectations::forget(const std::string& ms_key) {
-  std::lock_guard lock(mutex_);
-  entries_.erase(ms_key);
 }
 
 ObservedState observe(const Json& ms, const std::vector<ObjectPtr>& pods, const std::set<std::string>& pending_names,

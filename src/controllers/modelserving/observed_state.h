@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/json.h"
+#include "controllers/expectations.h"
 #include "kube/object_cache.h"
 
 namespace kthena::controllers::modelserving {
@@ -57,26 +58,7 @@ struct ObservedState {
 };
 
 // Per ModelServing: pods created and deleted that the cache has not caught up with. Thread-safe.
-class Expectations {
- public:
-  using Clock = std::chrono::steady_clock;
-  void created(const std::string& ms_key, const std::string& pod_name);
-  void deleted(const std::string& ms_key, const std::string& pod_uid);
-  // Drops what the cache now shows; returns the pod names still expected to appear and the uids still expected to go.
-  std::pair<std::set<std::string>, std::set<std::string>> pending(const std::string& ms_key,
-                                                                  const std::vector<ObjectPtr>& pods);
-  // Whether we deleted the pod `pod_uid` (so its deletion is no news).
-  bool expects_deletion(const std::string& ms_key, const std::string& pod_uid);
-  void forget(const std::string& ms_key);
-
- private:
-  struct Entry {
-    std::map<std::string, Clock::time_point> creates;  // pod name -> give up after
-    std::map<std::string, Clock::time_point> deletes;  // pod uid -> give up after
-  };
-  std::mutex mutex_;
-  std::map<std::string, Entry> entries_;
-};
+using controllers::Expectations;
 
 // Builds the state of `ms` from its pods (those labelled with its name), with the expectations applied.
 ObservedState observe(const Json& ms, const std::vector<ObjectPtr>& pods, const std::set<std::string>& pending_names,
