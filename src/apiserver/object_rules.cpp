@@ -32,7 +32,6 @@ Json without_volatile_metadata(const Json& object) {
   Json copy = object;
   if (copy.contains("metadata") && copy["metadata"].is_object()) {
     copy["metadata"].erase("resourceVersion");
-    copy["metadata"].erase("managedFields");
   }
   return copy;
 }

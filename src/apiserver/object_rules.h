@@ -41,7 +41,8 @@ ApiResult<void> check_finalizers(const ResourceInfo& resource, const Json& old, 
 ApiResult<void> check_scale_replicas(const ResourceInfo& resource, const Json& object);
 // generation + 1 when anything but metadata (and status, with a status subresource) changed.
 void set_generation(const ResourceInfo& resource, const Json& old, Json& next);
-// Equal but for resourceVersion and managedFields: an update that changes nothing keeps its resourceVersion.
+// Equal but for resourceVersion: an update that changes nothing keeps its resourceVersion (managedFields count: a
+// write that only moves ownership is a change, and only a change of ownership updates an entry's time).
 bool same_object(const Json& a, const Json& b);
 bool is_protected_namespace(const std::string& name);
 // The grace period a delete gets: a pod bound to a node is stopped by its node agent first (default

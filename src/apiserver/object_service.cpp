@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "apiserver/apply/managed_fields.h"
 #include "apiserver/object_rules.h"
 #include "apiserver/patch/json_merge_patch.h"
 #include "apiserver/patch/json_patch.h"
@@ -63,6 +64,23 @@ std::string ObjectService::random_suffix() {
   std::string out;
   for (int i = 0; i < 5; ++i) out += kAlphabet[random_() % kAlphabet.size()];
   return out;
+}
+
+namespace {
+
+FieldManager field_manager(const ResourceInfo& resource, const WriteOptions& options, Subresource subresource) {
+  std::string api_version = resource.group.empty() ? resource.version : resource.group + "/" + resource.version;
+  std::string sub = subresource == Subresource::kStatus ? "status" : subresource == Subresource::kScale ? "scale" : "";
+  return {options.field_manager.empty() ? std::string("unknown") : options.field_manager, std::move(api_version),
+          std::move(sub)};
+}
+
+}  // namespace
+
+ListRuleLookup ObjectService::rules_of(const ResourceInfo& resource) const {
+  return [this, &resource](const std::vector<std::string>& path) {
+    return merge_rules_ ? merge_rules_(resource, path) : ListMergeRule{};
+  };
 }
 
 ApiResult<StoredObject> ObjectService::get(const ResourceInfo& resource, const std::string& ns,
@@ -125,6 +143,15 @@ ApiResult<Written> ObjectService::create(const ResourceInfo& resource, const std
       if (!admitted) return fail(admitted.error());
       next = std::move(*admitted);
       if (auto r = check_scale_replicas(resource, next); !r) return fail(r.error());
+      const FieldManager who = field_manager(resource, options, Subresource::kNone);
+      if (options.apply) {
+        // Created by an apply: the manager owns the fields of its configuration, as Apply.
+        auto applied = server_side_apply(nullptr, object, who, true, rules_of(resource));
+        if (!applied) return fail(applied.error());
+        next["metadata"]["managedFields"] = (*applied)["metadata"].value("managedFields", Json::array());
+      } else {
+        record_update(nullptr, next, who, rules_of(resource));
+      }
       auto stored = txn.put(key, std::move(next));
       if (!stored) return fail(status_from(stored.error()));
       return Written{*stored, true, std::move(warnings)};
@@ -207,7 +234,10 @@ ApiResult<Written> ObjectService::patch(const ResourceInfo& resource, const std:
         if (!scale) return fail(scale.error());
         base = std::move(*scale);
       }
-      auto patched = apply_patch(resource, base, type, patch, subresource);
+      const bool applying = type == PatchType::kApply && subresource == Subresource::kNone;
+      auto patched = applying ? server_side_apply(&base, patch, field_manager(resource, options, subresource),
+                                                  options.force, rules_of(resource))
+                              : apply_patch(resource, base, type, patch, subresource);
       if (!patched) return fail(patched.error());
       Json next = std::move(*patched);
       if (subresource != Subresource::kScale) {
@@ -220,7 +250,7 @@ ApiResult<Written> ObjectService::patch(const ResourceInfo& resource, const std:
         if (!scaled) return fail(scaled.error());
         next = std::move(*scaled);
       }
-      return write(resource, txn, key, *current, std::move(next), subresource, options);
+      return write(resource, txn, key, *current, std::move(next), subresource, options, applying);
     }();
     if (!result) return fail(ErrorCode::kConflict, "rolled back");
     if (create_instead) return {};
@@ -232,7 +262,9 @@ ApiResult<Written> ObjectService::patch(const ResourceInfo& resource, const std:
     if (!object.is_object()) return fail(bad_request("an apply patch must be an object"));
     if (!object.contains("metadata") || !object["metadata"].is_object()) object["metadata"] = Json::object();
     if (string_at(object["metadata"], "name").empty()) object["metadata"]["name"] = name;
-    return create(resource, ns, std::move(object), options);
+    WriteOptions create_options = options;
+    create_options.apply = true;
+    return create(resource, ns, std::move(object), create_options);
   }
   if (result && !options.dry_run && !committed) return fail(status_from(committed.error()));
   if (result && result->object.rv == 0) notify_deleted();
@@ -275,10 +307,12 @@ ApiResult<Json> ObjectService::apply_patch(const ResourceInfo& resource, const J
 
 ApiResult<Written> ObjectService::write(const ResourceInfo& resource, StoreTransaction& txn, const ObjectKey& key,
                                         const StoredObject& current, Json next, Subresource subresource,
-                                        const WriteOptions& options) {
+                                        const WriteOptions& options, bool applied) {
   const Json& old = *current.object;
   if (!next.is_object()) return fail(bad_request("the object must be a JSON object"));
   if (!next.contains("metadata") || !next["metadata"].is_object()) next["metadata"] = Json::object();
+  // A client's managedFields are never taken: the server's, from server-side apply or recorded below.
+  const Json applied_fields = applied ? next["metadata"].value("managedFields", Json()) : Json();
   std::string precondition = string_at(next["metadata"], "resourceVersion");
   if (!precondition.empty() && precondition != std::to_string(current.rv)) {
     return fail(conflict(resource.resource, resource.group, key.name));
@@ -303,6 +337,16 @@ ApiResult<Written> ObjectService::write(const ResourceInfo& resource, StoreTrans
   }
   if (auto r = check_scale_replicas(resource, next); !r) return fail(r.error());
   set_generation(resource, old, next);
+  if (applied) {
+    if (applied_fields.is_array()) {
+      next["metadata"]["managedFields"] = applied_fields;
+    } else {
+      next["metadata"].erase("managedFields");
+    }
+  } else {
+    next["metadata"].erase("managedFields");
+    record_update(&old, next, field_manager(resource, options, subresource), rules_of(resource));
+  }
   if (same_object(old, next)) return Written{current, false, std::move(warnings)};
   if (ready_to_remove(resource, next)) {
     auto removed = txn.remove(key);

@@ -43,9 +43,10 @@ using MergeRulesFn = std::function<ListMergeRule(const ResourceInfo& resource, c
 
 struct WriteOptions {
   bool dry_run = false;
-  std::string field_manager;
+  std::string field_manager;  // managedFields' manager; "unknown" when empty
   FieldValidation validation = FieldValidation::kStrict;
   bool force = false;
+  bool apply = false;  // a create made by server-side apply (its fields are owned as Apply)
 };
 
 struct DeleteOptions {
@@ -106,9 +107,12 @@ class ObjectService {
   void set_on_delete(std::function<void()> on_delete);
 
  private:
+  // `applied`: `next` comes from server-side apply and carries its managedFields; otherwise they are recorded here
+  // as an Update.
   ApiResult<Written> write(const ResourceInfo& resource, StoreTransaction& txn, const ObjectKey& key,
-                           const StoredObject& current, Json next, Subresource subresource,
-                           const WriteOptions& options);
+                           const StoredObject& current, Json next, Subresource subresource, const WriteOptions& options,
+                           bool applied = false);
+  ListRuleLookup rules_of(const ResourceInfo& resource) const;
   ApiResult<Deleted> remove_in(StoreTransaction& txn, const ResourceInfo& resource, const ObjectKey& key,
                                const StoredObject& current, const DeleteOptions& options);
   ApiResult<Json> apply_patch(const ResourceInfo& resource, const Json& current, PatchType type, const Json& patch,

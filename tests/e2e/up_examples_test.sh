@@ -51,12 +51,18 @@ kubectl create namespace dev >/dev/null
 for f in "$boosters"/*.yaml "$root"/examples/*.yaml; do
   kubectl apply -f "$f" >/dev/null || fail "kubectl apply -f $f"
 done
+# Upstream's router example: the engine as a plain Deployment (three mock vLLM pods) beside a ModelServer and a
+# ModelRoute, run by the controller-manager's Deployment controller; its model is among those that must answer below.
+mock="$conformance/kthena/HEAD/examples/kthena-router/LLM-Mock.yaml"
+kubectl apply -f "$mock" >/dev/null || fail "kubectl apply -f $mock"
 # Upstream's Qwen2.5-Coder-32B example reads its S3 credentials from a Secret the user creates: created after the booster, as
 # a user reading the pod's CreateContainerConfigError would, the engine starts on the agent's next try.
 secret_missing() { kubectl get events --field-selector reason=Failed | grep -q 'secret "your-secrets" not found'; }
 wait_for 90 secret_missing || fail "no event about the missing Secret"
 kubectl create secret generic your-secrets --from-literal=ACCESS_KEY=unused --from-literal=SECRET_KEY=unused >/dev/null
 kubectl wait --for=condition=Active modelbooster --all -A --timeout=300s >/dev/null || fail "not every booster is Active"
+kubectl rollout status deployment/vllm-llama3-8b-instruct --timeout=120s >/dev/null ||
+  fail "the Deployment of LLM-Mock.yaml did not roll out"
 kubectl wait --for=jsonpath='{.status.availableReplicas}'=1 modelserving/llama-multinode --timeout=120s >/dev/null ||
   fail "the multi-node ModelServing is not Available"
 

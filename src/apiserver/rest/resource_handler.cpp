@@ -1,5 +1,7 @@
 #include "apiserver/rest/resource_handler.h"
 
+#include "apiserver/apply/managed_fields.h"
+
 #include <charconv>
 #include <random>
 
@@ -38,7 +40,9 @@ ApiStatus not_found_path() {
   return s;
 }
 
-ApiResult<WriteOptions> write_options(const http::QueryParams& query, bool with_validation) {
+// `user_agent` names the field manager when the request does not (kube-apiserver's prefixFromUserAgent).
+ApiResult<WriteOptions> write_options(const http::QueryParams& query, bool with_validation,
+                                      std::string_view user_agent) {
   WriteOptions options;
   std::string dry_run = query.get("dryRun");
   if (dry_run == "All") {
@@ -47,6 +51,7 @@ ApiResult<WriteOptions> write_options(const http::QueryParams& query, bool with_
     return fail(bad_request(fmt::format("dryRun: Unsupported value: \"{}\": supported values: \"All\"", dry_run)));
   }
   options.field_manager = query.get("fieldManager");
+  if (options.field_manager.empty()) options.field_manager = manager_from_user_agent(user_agent);
   std::string validation = query.get("fieldValidation");
   if (validation.empty() || validation == "Warn") {
     options.validation = FieldValidation::kWarn;
@@ -259,7 +264,7 @@ asio::awaitable<std::optional<std::string>> ResourceHandler::read_body(Request& 
 }
 
 asio::awaitable<void> ResourceHandler::create(Request& request) {
-  auto options = write_options(request.query, true);
+  auto options = write_options(request.query, true, request.exchange.header("User-Agent"));
   if (!options) co_return co_await respond_status(request.exchange, options.error());
   auto body = co_await read_body(request);
   if (!body) co_return;
@@ -310,7 +315,7 @@ asio::awaitable<void> ResourceHandler::bind(Request& request) {
 }
 
 asio::awaitable<void> ResourceHandler::update(Request& request) {
-  auto options = write_options(request.query, true);
+  auto options = write_options(request.query, true, request.exchange.header("User-Agent"));
   if (!options) co_return co_await respond_status(request.exchange, options.error());
   auto body = co_await read_body(request);
   if (!body) co_return;
@@ -326,7 +331,7 @@ asio::awaitable<void> ResourceHandler::update(Request& request) {
 }
 
 asio::awaitable<void> ResourceHandler::patch(Request& request) {
-  auto options = write_options(request.query, true);
+  auto options = write_options(request.query, true, request.exchange.header("User-Agent"));
   if (!options) co_return co_await respond_status(request.exchange, options.error());
   auto type = patch_type_of(request.exchange.header("Content-Type"));
   if (!type) co_return co_await respond_status(request.exchange, type.error());
