@@ -131,13 +131,13 @@ struct DeploymentReconciler::Pass {
 
   // The new ReplicaSet, created when missing: false when the caches must catch up first.
   Result<bool> ensure_new(int64_t max_old_revision) {
-    const Json& tmpl = d["spec"]["template"];
+    const Json& tmpl = field(d, {"spec", "template"});
     int64_t collisions = int_at(d, {"status", "collisionCount"});
     std::string hash = collisions == 0 ? revision_hash(tmpl) : revision_hash(Json::array({tmpl, collisions}));
     std::string rs_name = fmt::format("{}-{}", name, hash);
     Json rs_tmpl = tmpl;
     rs_tmpl["metadata"]["labels"][kTemplateHashLabel] = hash;
-    Json selector = d["spec"]["selector"];
+    Json selector = field(d, {"spec", "selector"});
     selector["matchLabels"][kTemplateHashLabel] = hash;
     Json annotations = {{kRevisionAnnotation, std::to_string(max_old_revision + 1)},
                         {kDesiredReplicas, std::to_string(replicas)},
@@ -174,7 +174,7 @@ struct DeploymentReconciler::Pass {
     // new name (DeploymentStatus.collisionCount).
     auto existing = self.client_->get(res::replica_sets(), ns, rs_name);
     if (!existing) return fail(existing.error());
-    if (without_hash((*existing)["spec"].value("template", Json::object())) == tmpl) return false;
+    if (without_hash(field(*existing, {"spec", "template"})) == tmpl) return false;
     Json updated = d;
     updated["status"]["collisionCount"] = collisions + 1;
     auto written = self.client_->update_status(res::deployments(), updated);
@@ -208,20 +208,21 @@ Result<kube::ReconcileResult> DeploymentReconciler::reconcile(const std::string&
   pass.replicas = spec_replicas(d);
   pass.recreate = str_at(d, {"spec", "strategy", "type"}) == "Recreate";
   if (!pass.recreate) {
-    const Json& rolling = d["spec"]["strategy"].value("rollingUpdate", Json::object());
-    const Json* surge = rolling.contains("maxSurge") ? &rolling["maxSurge"] : nullptr;
-    const Json* unavailable = rolling.contains("maxUnavailable") ? &rolling["maxUnavailable"] : nullptr;
+    const Json& surge_value = field(d, {"spec", "strategy", "rollingUpdate", "maxSurge"});
+    const Json& unavailable_value = field(d, {"spec", "strategy", "rollingUpdate", "maxUnavailable"});
+    const Json* surge = surge_value.is_null() ? nullptr : &surge_value;
+    const Json* unavailable = unavailable_value.is_null() ? nullptr : &unavailable_value;
     pass.max_surge = std::max<int64_t>(scaled_value(surge, pass.replicas, true, 0), 0);
     pass.max_unavailable = std::max<int64_t>(scaled_value(unavailable, pass.replicas, false, 0), 0);
     // Both zero would deadlock the rollout (validation refuses it, but 25% of 1 rounds down to 0).
     if (pass.max_surge == 0 && pass.max_unavailable == 0) pass.max_unavailable = 1;
     pass.max_unavailable = std::min(pass.max_unavailable, pass.replicas);
   }
-  const Json& tmpl = d["spec"]["template"];
+  const Json& tmpl = field(d, {"spec", "template"});
   int64_t max_old_revision = 0;
   for (const ObjectPtr& rs : sets_.cache().by_index(kByControllerUid, str_at(d, {"metadata", "uid"}))) {
     if (is_terminating(*rs)) continue;
-    if (!pass.new_rs && without_hash((*rs)["spec"].value("template", Json::object())) == tmpl) {
+    if (!pass.new_rs && without_hash(field(*rs, {"spec", "template"})) == tmpl) {
       pass.new_rs = rs;
     } else {
       pass.old_sets.push_back(rs);
@@ -229,7 +230,7 @@ Result<kube::ReconcileResult> DeploymentReconciler::reconcile(const std::string&
   }
   sort_oldest_first(pass.old_sets);
   for (const ObjectPtr& rs : pass.old_sets) max_old_revision = std::max(max_old_revision, revision_of(*rs));
-  const bool paused = d["spec"].value("paused", false);
+  const bool paused = field(d, {"spec", "paused"}) == true;
 
   if (!pass.new_rs && !paused) {
     auto made = pass.ensure_new(max_old_revision);

@@ -17,7 +17,8 @@ constexpr const char* kManagedBy = "endpointslice-controller.k8s.io";
 
 bool selects(const Json& selector, const Json& pod) {
   if (!selector.is_object() || selector.empty()) return false;
-  const Json& labels = pod["metadata"].value("labels", Json::object());
+  const Json& labels = field(pod, {"metadata", "labels"});
+  if (!labels.is_object()) return false;
   for (const auto& [k, v] : selector.items()) {
     auto it = labels.find(k);
     if (it == labels.end() || *it != v) return false;
@@ -28,14 +29,17 @@ bool selects(const Json& selector, const Json& pod) {
 // The Service's ports as this pod serves them; nullopt when a named targetPort is not among its containers' ports.
 std::optional<Json> resolve_ports(const Json& service, const Json& pod) {
   Json out = Json::array();
-  const Json& ports = service["spec"].value("ports", Json::array());
+  const Json& ports = field(service, {"spec", "ports"});
+  if (!ports.is_array()) return out;
   for (const Json& port : ports) {
     const Json& target = port.contains("targetPort") ? port["targetPort"] : port.value("port", Json());
     Json resolved;
     if (target.is_number_integer()) {
       resolved = target;
     } else if (target.is_string()) {
-      for (const Json& c : pod["spec"].value("containers", Json::array())) {
+      const Json& containers = field(pod, {"spec", "containers"});
+      if (!containers.is_array()) return std::nullopt;
+      for (const Json& c : containers) {
         for (const Json& cp : c.value("ports", Json::array())) {
           if (cp.value("name", std::string()) == target.get<std::string>() &&
               cp.value("protocol", std::string("TCP")) == port.value("protocol", std::string("TCP"))) {
@@ -77,7 +81,7 @@ void EndpointSliceReconciler::watch(kube::Controller& controller) {
     std::vector<std::string> keys;
     std::string ns = str_at(pod, {"metadata", "namespace"});
     for (const ObjectPtr& service : services_.cache().by_index("namespace", ns)) {
-      if (selects((*service)["spec"].value("selector", Json::object()), pod)) {
+      if (selects(field(*service, {"spec", "selector"}), pod)) {
         keys.push_back(kube::ObjectCache::key_of(*service));
       }
     }
@@ -100,7 +104,7 @@ Result<kube::ReconcileResult> EndpointSliceReconciler::reconcile(const std::stri
   }
   // Desired slices by name.
   std::map<std::string, Json> desired;
-  const Json selector = service ? (*service)["spec"].value("selector", Json::object()) : Json::object();
+  const Json selector = service ? field(*service, {"spec", "selector"}) : Json::object();
   if (service && !is_terminating(*service) && selector.is_object() && !selector.empty()) {
     const std::string ns = str_at(*service, {"metadata", "namespace"});
     const std::string name = str_at(*service, {"metadata", "name"});

@@ -52,11 +52,12 @@ Result<kube::ReconcileResult> ReplicaSetReconciler::reconcile(const std::string&
   const int64_t wanted = spec_replicas(*rs);
   const int64_t have = static_cast<int64_t>(active.size() + expected_names.size());
 
-  if (have < wanted && rs->contains("spec") && (*rs)["spec"].contains("template")) {
+  const Json& tmpl = field(*rs, {"spec", "template"});
+  if (have < wanted && tmpl.is_object()) {
     int64_t n = std::min(wanted - have, kBurst);
     for (int64_t i = 0; i < n; ++i) {
       std::string pod_name = fmt::format("{}-{}", name, random_suffix(5));
-      Json pod = pod_from_template((*rs)["spec"]["template"], *rs, "ReplicaSet", pod_name);
+      Json pod = pod_from_template(tmpl, *rs, "ReplicaSet", pod_name);
       expectations_.created(key, pod_name);
       auto created = client_->create(res::pods(), ns, pod);
       if (!created) {
@@ -85,11 +86,9 @@ Result<kube::ReconcileResult> ReplicaSetReconciler::reconcile(const std::string&
   // Status, from what the cache shows (pods in flight are counted once they appear).
   const auto now = Clock::now();
   const int64_t min_ready = int_at(*rs, {"spec", "minReadySeconds"});
-  auto template_selector =
-      api::Selector::from_label_selector(Json{{"matchLabels", (*rs)["spec"]
-                                                                  .value("template", Json::object())
-                                                                  .value("metadata", Json::object())
-                                                                  .value("labels", Json::object())}});
+  Json template_labels = field(tmpl, {"metadata", "labels"});
+  if (!template_labels.is_object()) template_labels = Json::object();
+  auto template_selector = api::Selector::from_label_selector(Json{{"matchLabels", template_labels}});
   int64_t replicas = 0, labeled = 0, ready = 0, available = 0, terminating = 0;
   std::optional<Clock::duration> next_available;
   for (const ObjectPtr& pod : owned) {
@@ -99,8 +98,7 @@ Result<kube::ReconcileResult> ReplicaSetReconciler::reconcile(const std::string&
     }
     if (!pod_active(*pod)) continue;
     ++replicas;
-    const Json& labels = (*pod)["metadata"].value("labels", Json::object());
-    if (template_selector && template_selector->matches_labels(labels)) ++labeled;
+    if (template_selector && template_selector->matches_labels(field(*pod, {"metadata", "labels"}))) ++labeled;
     if (pod_ready(*pod)) ++ready;
     if (pod_available(*pod, min_ready, now)) {
       ++available;

@@ -57,7 +57,7 @@ Result<kube::ReconcileResult> StatefulSetReconciler::reconcile(const std::string
   const kube::ReconcileResult again{std::chrono::milliseconds(200)};
 
   // The revision of the current template: <set>-<hash>, created when missing.
-  const Json& tmpl = set["spec"]["template"];
+  const Json& tmpl = field(set, {"spec", "template"});
   const std::string hash = revision_hash(tmpl);
   const std::string update_revision = fmt::format("{}-{}", name, hash);
   std::vector<ObjectPtr> revisions = revisions_.cache().by_index(kByControllerUid, uid);
@@ -68,7 +68,8 @@ Result<kube::ReconcileResult> StatefulSetReconciler::reconcile(const std::string
     have_revision |= str_at(*cr, {"metadata", "name"}) == update_revision;
   }
   if (!have_revision) {
-    Json labels = set["spec"]["selector"].value("matchLabels", Json::object());
+    Json labels = field(set, {"spec", "selector", "matchLabels"});
+    if (!labels.is_object()) labels = Json::object();
     labels["controller.kubernetes.io/hash"] = hash;
     Json cr = {{"apiVersion", "apps/v1"},
                {"kind", "ControllerRevision"},
@@ -139,7 +140,7 @@ Result<kube::ReconcileResult> StatefulSetReconciler::reconcile(const std::string
         // An ordinal below the partition keeps the current revision's template.
         for (const ObjectPtr& cr : revisions) {
           if (str_at(*cr, {"metadata", "name"}) != current_revision) continue;
-          Json old = pod_from_template((*cr)["data"]["spec"]["template"], set, "StatefulSet", pod_name);
+          Json old = pod_from_template(field(*cr, {"data", "spec", "template"}), set, "StatefulSet", pod_name);
           old["metadata"]["labels"] = labels;
           old["spec"]["hostname"] = pod_name;
           if (!service.empty()) old["spec"]["subdomain"] = service;

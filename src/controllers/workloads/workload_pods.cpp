@@ -58,6 +58,10 @@ int64_t restarts(const Json& pod) {
 
 }  // namespace
 
+const Json& field(const Json& object, std::initializer_list<const char*> path) {
+  return at(object, path);
+}
+
 std::vector<std::string> controller_uid_index(const Json& object) {
   const Json& refs = at(object, {"metadata", "ownerReferences"});
   if (!refs.is_array()) return {};

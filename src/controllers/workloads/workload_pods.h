@@ -22,6 +22,9 @@ using Clock = std::chrono::system_clock;
 inline constexpr const char* kByControllerUid = "workloads.controller-uid";
 std::vector<std::string> controller_uid_index(const Json& object);
 
+// The value at `path`, or a null when anything on the way is missing (never inserts, never throws).
+const Json& field(const Json& object, std::initializer_list<const char*> path);
+
 bool is_terminating(const Json& object);
 // Not being deleted, and neither Succeeded nor Failed: a pod that counts toward the replicas.
 bool pod_active(const Json& pod);
