@@ -9,6 +9,7 @@
 #include "api/validation/model_route_validation.h"
 #include "api/validation/model_server_validation.h"
 #include "api/validation/model_serving_validation.h"
+#include "api/validation/pod_rules.h"
 
 namespace kthena::api {
 namespace {
@@ -32,6 +33,7 @@ void mutate_secret(Json& secret) {
 constexpr Entry kEntries[] = {
     {"", "Secret", {validate_secret, mutate_secret}},
     {"", "ConfigMap", {validate_config_map, nullptr}},
+    {"", "Pod", {validate_pod, default_pod}},
     {kWorkload, "ModelBooster", {validate_model_booster, nullptr}},
     {kWorkload, "ModelServing", {validate_model_serving, nullptr}},
     {kWorkload, "AutoscalingPolicy", {validate_autoscaling_policy, default_autoscaling_policy}},
