@@ -110,6 +110,7 @@ TEST(ApiServerWatchBoundsTest, WatchesThatNeverReadKeepTheServerSmallAndAReaderG
   }
   for (int i = 1; i <= kUpdates; ++i) {
     auto event = (*reader)->next(60s);
+    while (event && event->type == "BOOKMARK") event = (*reader)->next(60s);  // a slow run lasts past 10 s
     ASSERT_TRUE(event) << "event " << i << " of the reading watch never came: "
                        << ((*reader)->error() ? (*reader)->error()->to_string() : "no error");
     ASSERT_EQ(event->type, "MODIFIED");
