@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -75,6 +77,16 @@ double sqlite_baseline(const std::filesystem::path& dir, int objects) {
 }
 
 }  // namespace
+
+// Peak resident set of this process in MiB (/proc/self/status VmHWM): the server and its clients' watch queues
+// together, since both run here.
+double peak_rss_mib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
 
 int main(int argc, char** argv) {
   int objects = argc > 1 ? std::atoi(argv[1]) : 10000;
@@ -215,5 +227,6 @@ int main(int argc, char** argv) {
   std::printf("update (merge patch): %.0f objects/s, %d failed; fan-out %ld of %ld events in %.2f s = %.0f events/s\n",
               objects / update_s, failures.load(), delivered_updates, static_cast<long>(objects) * watchers,
               update_fanout_s, delivered_updates / update_fanout_s);
+  std::printf("peak RSS (server and clients, one process): %.0f MiB\n", peak_rss_mib());
   return 0;
 }

@@ -229,7 +229,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
                                     .watches = {.seats = options.max_watches_per_client,
                                                 .queue_length = 0,
                                                 .queue_wait = std::chrono::milliseconds(0)},
-                                    .request_log = request_log};
+                                    .request_log = request_log,
+                                    .watch_hub = &parts->store->watch_hub()};
   parts->api_handler = std::make_unique<ApiHandler>(*parts->resources, *parts->resource_handler, model.openapi,
                                                     std::move(handler_options));
   ApiHandler* handler = parts->api_handler.get();

@@ -1,5 +1,6 @@
 #include "apiserver/garbage_collector.h"
 
+#include "apiserver/namespace_conditions.h"
 #include "apiserver/object_rules.h"
 #include "common/log.h"
 
@@ -151,8 +152,26 @@ size_t GarbageCollector::collect_namespaces() {
     for (const auto& [content_key, content] : contents) {
       if (!is_deleting(*content.object)) changed += delete_object(content_key) ? 1 : 0;
     }
+    report_remaining(ns);
   }
   return changed;
+}
+
+// What still holds a terminating namespace, in its status conditions (kubectl get ns -o yaml shows why it stays).
+// Not counted as a change: a pass that only reports must not make the collector run again at once.
+void GarbageCollector::report_remaining(const std::string& ns) {
+  NamespaceContent content;
+  for (const auto& [key, stored] : store_.scan([&](const ObjectKey&k, const Json&) { return k.ns == ns; })) {
+    ++content.by_resource[key.resource + "." + key.group];
+    for (const std::string& finalizer : finalizers_of(*stored.object)) ++content.by_finalizer[finalizer];
+  }
+  const ResourceInfo* resource = lookup_("", "namespaces");
+  if (resource == nullptr) return;
+  const std::string now = now_rfc3339();
+  (void)objects_.mutate(*resource, "", ns, [&](Json& object) {
+    Json& status = object["status"];
+    status["conditions"] = namespace_deletion_conditions(content, status.value("conditions", Json::array()), now);
+  });
 }
 
 }  // namespace kthena::apiserver

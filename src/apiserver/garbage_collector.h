@@ -4,7 +4,7 @@
 //   are dropped from an object that still has a live owner;
 // - an owner deleted in the foreground (finalizer `foregroundDeletion`) waits until its dependents are gone;
 // - an `orphan` finalizer strips the owner's references from its dependents;
-// - a terminating namespace is emptied, then removed.
+// - a terminating namespace is emptied, then removed; meanwhile its status conditions say what remains.
 #pragma once
 
 #include <condition_variable>
@@ -38,6 +38,7 @@ class GarbageCollector {
   size_t collect_orphans();
   size_t collect_deleting_owners();
   size_t collect_namespaces();
+  void report_remaining(const std::string& ns);
   bool delete_object(const ObjectKey& key);
 
   Store& store_;

@@ -25,7 +25,10 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
     size_t max_watches_per_client = 512;
     std::string request_log = "none";
     size_t event_history = 10000;
+    size_t event_history_bytes = 256 * 1024 * 1024;
     size_t watcher_queue = 10000;
+    size_t watcher_bytes = 8 * 1024 * 1024;
+    size_t all_watchers_bytes = 256 * 1024 * 1024;
     size_t threads = 2;
     size_t blocking_threads = 4;
   };
@@ -58,8 +61,17 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--event-history", flags->event_history,
                   "Changes kept for watches to resume from; older resourceVersions get 410 Gone")
       ->capture_default_str();
+  cmd->add_option("--event-history-bytes", flags->event_history_bytes,
+                  "Bytes of JSON the kept changes may take; the oldest go first (their resourceVersions get 410)")
+      ->capture_default_str();
   cmd->add_option("--watcher-queue", flags->watcher_queue,
                   "Undelivered events a watch may hold before its stream is closed (the client then resumes)")
+      ->capture_default_str();
+  cmd->add_option("--watcher-bytes", flags->watcher_bytes,
+                  "Undelivered bytes a watch may hold (one event always fits) before its stream is closed")
+      ->capture_default_str();
+  cmd->add_option("--all-watchers-bytes", flags->all_watchers_bytes,
+                  "Undelivered bytes all watches together may hold; a watch that is behind is closed beyond")
       ->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Network threads")->capture_default_str();
   cmd->add_option("--blocking-threads", flags->blocking_threads, "Threads for storage work")->capture_default_str();
@@ -77,7 +89,10 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
     options.max_watches_per_client = flags->max_watches_per_client;
     options.request_log = flags->request_log;
     options.store.event_history = flags->event_history;
+    options.store.event_history_bytes = flags->event_history_bytes;
     options.store.watcher_queue = flags->watcher_queue;
+    options.store.watcher_bytes = flags->watcher_bytes;
+    options.store.all_watchers_bytes = flags->all_watchers_bytes;
     options.reactor_threads = flags->threads;
     options.blocking_threads = flags->blocking_threads;
     // Threads started below inherit this mask, so that only sigwait() sees the signals.

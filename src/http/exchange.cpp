@@ -73,4 +73,10 @@ asio::awaitable<bool> Exchange::until_disconnect(asio::awaitable<void> work) {
   return connection_.until_disconnect(std::move(work));
 }
 
+void Exchange::abort() {
+  connection_.keep_alive_ = false;
+  if (connection_.work_running_) connection_.client_left_ = true;
+  connection_.force_close();
+}
+
 }  // namespace kthena::http

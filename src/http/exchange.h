@@ -73,6 +73,10 @@ class Exchange {
   // been read completely first. Costs one extra read registration, so it is opt-in, for long requests (proxying,
   // generation) whose work should stop when nobody waits for the answer.
   asio::awaitable<bool> until_disconnect(asio::awaitable<void> work);
+  // Drops the client from the server's side, on this exchange's reactor, while until_disconnect() runs: the socket is
+  // closed and the work cancelled as if the client had left. For a stream whose client stopped reading: its write
+  // would otherwise hold the stream's buffers until the I/O timeout.
+  void abort();
 
  private:
   ServerConnection& connection_;

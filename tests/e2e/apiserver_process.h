@@ -69,6 +69,7 @@ class ApiServerProcess {
   }
 
   const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
   // "127.0.0.1:PORT"
   std::string authority() const { return url_.substr(url_.find("://") + 3); }
   const std::string& kubeconfig() const { return kubeconfig_; }

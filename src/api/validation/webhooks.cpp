@@ -9,6 +9,7 @@
 #include "api/validation/model_route_validation.h"
 #include "api/validation/model_server_validation.h"
 #include "api/validation/model_serving_validation.h"
+#include "api/validation/pod_rules.h"
 #include "api/validation/workload_rules.h"
 
 namespace kthena::api {
@@ -33,6 +34,7 @@ void mutate_secret(Json& secret) {
 constexpr Entry kEntries[] = {
     {"", "Secret", {validate_secret, mutate_secret}},
     {"", "ConfigMap", {validate_config_map, nullptr}},
+    {"", "Pod", {validate_pod, default_pod}},
     {"apps", "Deployment", {validate_deployment, default_deployment}},
     {"apps", "ReplicaSet", {validate_replica_set, nullptr}},
     {"apps", "StatefulSet", {validate_stateful_set, default_stateful_set}},

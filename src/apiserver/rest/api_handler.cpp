@@ -7,6 +7,7 @@
 #include "apiserver/rest/request_body.h"
 #include "apiserver/rest/response.h"
 #include "apiserver/rest/reviews.h"
+#include "apiserver/rest/watch_metrics.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "http/loopback.h"
@@ -193,8 +194,9 @@ asio::awaitable<void> ApiHandler::route(http::Exchange& exchange, const Identity
 
   if (path == "/version" || path == "/version/") co_return co_await respond_json(exchange, 200, version_json());
   if (path == "/metrics") {
-    co_return co_await respond_json(exchange, 200, metrics_.exposition(), {},
-                                    "text/plain; version=0.0.4; charset=utf-8");
+    std::string text = metrics_.exposition();
+    if (options_.watch_hub != nullptr) text += watch_metrics_exposition(*options_.watch_hub);
+    co_return co_await respond_json(exchange, 200, text, {}, "text/plain; version=0.0.4; charset=utf-8");
   }
   if (path == "/openapi/v2") co_return co_await respond_status(exchange, not_found_path());
   if (path.rfind("/openapi/v3", 0) == 0) co_return co_await openapi(exchange, path, exchange.request().query());

@@ -11,6 +11,7 @@
 #include "apiserver/rest/request_metrics.h"
 #include "apiserver/rest/resource_handler.h"
 #include "apiserver/served_resources.h"
+#include "apiserver/storage/watch_hub.h"
 #include "http/asio.h"
 #include "http/exchange.h"
 
@@ -24,6 +25,7 @@ struct ApiHandlerOptions {
   // One log line per answered request (method, path, user, code, latency): none, errors only (code >= 400), or all.
   enum class RequestLog { kNone, kErrors, kAll };
   RequestLog request_log = RequestLog::kNone;
+  const WatchHub* watch_hub = nullptr;  // set: /metrics has its watch families too
 };
 
 // Thread-safe: one instance serves every reactor.

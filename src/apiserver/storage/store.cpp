@@ -65,7 +65,13 @@ struct Store::Statements {
 };
 
 Store::Store(SqliteDatabase db, const StoreOptions& options)
-    : options_(options), db_(std::move(db)), hub_(options.event_history, options.watcher_queue) {}
+    : options_(options),
+      db_(std::move(db)),
+      hub_(WatchHubOptions{.history_events = options.event_history,
+                           .history_bytes = options.event_history_bytes,
+                           .watcher_events = options.watcher_queue,
+                           .watcher_bytes = options.watcher_bytes,
+                           .all_watchers_bytes = options.all_watchers_bytes}) {}
 
 Store::~Store() {
   hub_.close_all();

@@ -37,8 +37,13 @@ namespace kthena::apiserver {
 struct StoreOptions {
   // Events kept for watches to resume from; a watch from an older resourceVersion gets 410 Gone.
   size_t event_history = 10000;
+  // ...and at most this many bytes of their JSON.
+  size_t event_history_bytes = 256 * 1024 * 1024;
   // Undelivered events a watcher may hold before its stream is closed.
   size_t watcher_queue = 10000;
+  // Undelivered bytes a watcher may hold, and all watchers together, before a watcher is closed.
+  size_t watcher_bytes = 8 * 1024 * 1024;
+  size_t all_watchers_bytes = 256 * 1024 * 1024;
 };
 
 class StoreTransaction;
@@ -85,6 +90,7 @@ class Store {
 
   // Ends every open watch; used at shutdown before the HTTP server drains.
   void close_watches();
+  const WatchHub& watch_hub() const { return hub_; }
 
   // Every object for which `matches` holds: a full scan, for the garbage collector's periodic passes.
   std::vector<std::pair<ObjectKey, StoredObject>> scan(

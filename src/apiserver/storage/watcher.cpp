@@ -1,14 +1,38 @@
 #include "apiserver/storage/watcher.h"
 
 namespace kthena::apiserver {
+namespace {
 
-Watcher::Watcher(WatchFilter filter, size_t capacity, int64_t start_rv)
-    : filter_(std::move(filter)), capacity_(capacity), progress_rv_(start_rv) {}
+size_t bytes_of(const WatchItem& item) {
+  return item.object.json ? item.object.json->size() : 0;
+}
 
-Watcher::Batch Watcher::take(size_t max) {
+}  // namespace
+
+Watcher::Watcher(WatchFilter filter, WatcherLimits limits, int64_t start_rv)
+    : filter_(std::move(filter)), limits_(std::move(limits)), progress_rv_(start_rv) {}
+
+Watcher::~Watcher() {
+  if (limits_.memory) limits_.memory->release(queued_bytes_ + taken_bytes_);
+}
+
+Watcher::Batch Watcher::take(size_t max, size_t max_bytes) {
   std::lock_guard lock(mutex_);
+  if (limits_.memory) limits_.memory->release(taken_bytes_);
+  taken_bytes_ = 0;
+  last_take_ = std::chrono::steady_clock::now();
   Batch batch;
+  size_t batch_bytes = 0;
   while (!queue_.empty() && batch.items.size() < max) {
+    size_t bytes = bytes_of(queue_.front());
+    if (!batch.items.empty() && batch_bytes + bytes > max_bytes) break;
+    batch_bytes += bytes;
+    if (seeded_ > 0) {
+      --seeded_;
+    } else {
+      queued_bytes_ -= bytes;
+      taken_bytes_ += bytes;
+    }
     batch.items.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
@@ -16,6 +40,16 @@ Watcher::Batch Watcher::take(size_t max) {
   batch.state = state_;
   batch.progress_rv = queue_.empty() ? progress_rv_ : 0;
   return batch;
+}
+
+WatcherState Watcher::state() {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+size_t Watcher::held_bytes() {
+  std::lock_guard lock(mutex_);
+  return queued_bytes_ + taken_bytes_;
 }
 
 bool Watcher::wait(std::chrono::milliseconds timeout) {
@@ -31,6 +65,7 @@ void Watcher::set_notify(std::function<void()> notify) {
 void Watcher::seed(std::vector<WatchItem> items) {
   std::lock_guard lock(mutex_);
   extra_capacity_ = items.size();
+  seeded_ = items.size();
   for (auto& item : items) queue_.push_back(std::move(item));
 }
 
@@ -55,14 +90,38 @@ bool Watcher::offer(const StoreEvent& event) {
 }
 
 bool Watcher::deliver(WatchItem item) {
-  if (queue_.size() >= capacity_ + extra_capacity_) {
-    queue_.clear();
-    state_ = WatcherState::kOverflowed;
-  } else {
+  const size_t bytes = bytes_of(item);
+  // A watcher with nothing queued takes any one event, even while its stream writes the last batch: the budgets
+  // bound how far behind a consumer may fall, not how large an object may be, and a consumer that keeps up (its
+  // queue empties as events arrive) is never closed for what stalled ones hold against the server's cap.
+  bool fits = queue_.size() < limits_.events + extra_capacity_;
+  if (fits && !queue_.empty()) {
+    fits = queued_bytes_ + taken_bytes_ + bytes <= limits_.bytes;
+    if (fits && limits_.memory && !limits_.memory->try_charge(bytes)) {
+      fits = std::chrono::steady_clock::now() - last_take_ < limits_.stalled_after;
+      if (fits) limits_.memory->charge(bytes);
+    }
+  } else if (fits && limits_.memory) {
+    limits_.memory->charge(bytes);
+  }
+  if (fits) {
+    queued_bytes_ += bytes;
     queue_.push_back(std::move(item));
+  } else {
+    overflow();
   }
   ready_.notify_all();
   return true;
+}
+
+// The events it held are dropped at once (the client will relist); the last batch taken is released by the
+// consumer's next take() or the watcher's end, since its stream may still be writing it.
+void Watcher::overflow() {
+  queue_.clear();
+  seeded_ = 0;
+  if (limits_.memory) limits_.memory->release(queued_bytes_);
+  queued_bytes_ = 0;
+  state_ = WatcherState::kOverflowed;
 }
 
 bool Watcher::close(WatcherState state) {

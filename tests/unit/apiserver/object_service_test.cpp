@@ -345,6 +345,62 @@ TEST_F(ObjectServiceTest, NamespacesTerminateAfterTheirContents) {
   EXPECT_FALSE(exists(ns_, "", "team"));
 }
 
+const Json* condition(const Json& ns, const std::string& type) {
+  for (const Json& c : ns["status"]["conditions"]) {
+    if (c["type"] == type) return &c;
+  }
+  return nullptr;
+}
+
+TEST_F(ObjectServiceTest, ATerminatingNamespaceSaysWhatHoldsIt) {
+  ASSERT_TRUE(create(cm_, "team", Json{{"metadata", {{"name", "held"}, {"finalizers", {"example.com/x"}}}}}));
+  ASSERT_TRUE(create(pod_, "team",
+                     Json::parse(R"({"metadata":{"name":"p"},"spec":{"nodeName":"n1","containers":[{"name":"a"}]}})")));
+  ASSERT_TRUE(create(cm_, "team", Json{{"metadata", {{"name", "free"}}}}));
+  ASSERT_TRUE(service_->remove(ns_, "", "team", {}));
+  while (gc_->collect_once() > 0) {
+  }
+  auto ns = service_->get(ns_, "", "team");
+  ASSERT_TRUE(ns) << "the finalizer and the pod on its node keep it";
+  const Json& object = *ns->object;
+  EXPECT_EQ(object["status"]["phase"], "Terminating");
+  ASSERT_EQ(object["status"]["conditions"].size(), 5u) << object.dump();
+  const Json* remaining = condition(object, "NamespaceContentRemaining");
+  ASSERT_NE(remaining, nullptr);
+  EXPECT_EQ((*remaining)["status"], "True");
+  EXPECT_EQ((*remaining)["reason"], "SomeResourcesRemain");
+  EXPECT_EQ((*remaining)["message"],
+            "Some resources are remaining: configmaps. has 1 resource instances, pods. has 1 resource instances");
+  const Json* finalizers = condition(object, "NamespaceFinalizersRemaining");
+  ASSERT_NE(finalizers, nullptr);
+  EXPECT_EQ((*finalizers)["status"], "True");
+  EXPECT_EQ((*finalizers)["reason"], "SomeFinalizersRemain");
+  EXPECT_EQ((*finalizers)["message"],
+            "Some content in the namespace has finalizers remaining: example.com/x in 1 resource instances");
+  for (const char* ok : {"NamespaceDeletionDiscoveryFailure", "NamespaceDeletionGroupVersionParsingFailure",
+                         "NamespaceDeletionContentFailure"}) {
+    ASSERT_NE(condition(object, ok), nullptr) << ok;
+    EXPECT_EQ((*condition(object, ok))["status"], "False") << ok;
+  }
+  EXPECT_EQ((*condition(object, "NamespaceDeletionContentFailure"))["reason"], "ContentDeleted");
+
+  const int64_t rv = ns->rv;
+  EXPECT_EQ(gc_->collect_once(), 0u);
+  EXPECT_EQ(service_->get(ns_, "", "team")->rv, rv) << "nothing changed, nothing written";
+
+  ASSERT_TRUE(service_->remove(pod_, "team", "p", {.grace_period_seconds = 0}));
+  (void)gc_->collect_once();
+  const Json& after = *service_->get(ns_, "", "team")->object;
+  EXPECT_EQ((*condition(after, "NamespaceContentRemaining"))["message"],
+            "Some resources are remaining: configmaps. has 1 resource instances");
+
+  ASSERT_TRUE(service_->patch(cm_, "team", "held", PatchType::kMerge,
+                              Json::parse(R"({"metadata":{"finalizers":null}})"), Subresource::kNone, {}));
+  while (gc_->collect_once() > 0) {
+  }
+  EXPECT_FALSE(exists(ns_, "", "team"));
+}
+
 TEST_F(ObjectServiceTest, APodOnANodeWaitsForItsNodeAgent) {
   ASSERT_TRUE(create(pod_, "default",
                      Json::parse(R"({"metadata":{"name":"p"},"spec":{"nodeName":"n1","containers":[{"name":"a"}]}})")));

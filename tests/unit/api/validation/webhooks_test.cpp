@@ -26,7 +26,7 @@ TEST(Webhooks, OnlyPolicyAndServerMutate) {
 }
 
 TEST(Webhooks, OtherKindsHaveNone) {
-  EXPECT_EQ(find_webhooks("", "Pod").validate, nullptr);
+  EXPECT_EQ(find_webhooks("", "Service").validate, nullptr);
   EXPECT_EQ(find_webhooks("networking.serving.volcano.sh", "ModelBooster").validate, nullptr);
   EXPECT_EQ(find_webhooks("scheduling.volcano.sh", "PodGroup").mutate, nullptr);
 }
