@@ -235,8 +235,16 @@ ApiResult<Written> ObjectService::patch(const ResourceInfo& resource, const std:
         base = std::move(*scale);
       }
       const bool applying = type == PatchType::kApply && subresource == Subresource::kNone;
+      // Conflicts are judged on the defaulted result, as kube-apiserver (admission without validation).
+      auto defaulted = [&](const Json& object) {
+        if (!admit_) return object;
+        std::vector<std::string> ignored;
+        auto admitted = admit_({resource, Operation::kUpdate, Subresource::kNone, &base, FieldValidation::kIgnore},
+                               object, ignored);
+        return admitted ? *admitted : object;
+      };
       auto patched = applying ? server_side_apply(&base, patch, field_manager(resource, options, subresource),
-                                                  options.force, rules_of(resource))
+                                                  options.force, rules_of(resource), defaulted)
                               : apply_patch(resource, base, type, patch, subresource);
       if (!patched) return fail(patched.error());
       Json next = std::move(*patched);

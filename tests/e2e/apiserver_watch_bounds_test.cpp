@@ -120,7 +120,13 @@ TEST(ApiServerWatchBoundsTest, WatchesThatNeverReadKeepTheServerSmallAndAReaderG
   const int64_t peak_kb = memory_kb(server.pid(), "VmHWM");
   std::cout << "apiserver peak RSS with 512 stalled watches over a 2 MB ConfigMap updated " << kUpdates
             << " times: " << peak_kb / 1024 << " MiB\n";
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(peak_kb, 600 * 1024) << "before the byte bounds it took 1.2 GB";
+#else
+  // Under AddressSanitizer the server's memory is the sanitizer's (a 256 MiB quarantine of freed blocks, redzones,
+  // shadow): the bound is a property of the release build, checked there.
+  (void)peak_kb;
+#endif
 
   RawSocket metrics(port_of(server));
   ASSERT_TRUE(metrics.send("GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"));

@@ -105,11 +105,17 @@ void record_update(const Json* old, Json& next, const FieldManager& who, const L
 }
 
 ApiResult<Json> server_side_apply(const Json* current, const Json& config, const FieldManager& who, bool force,
-                                  const ListRuleLookup& rules) {
+                                  const ListRuleLookup& rules, const Normalize& normalize) {
   const Json empty = Json::object();
   const Json& live = current != nullptr ? *current : empty;
   std::vector<Entry> entries = entries_of(live);
   FieldSet applied = fields_of(config, rules, FieldScope::kObject);
+
+  auto merged = apply_strategic_merge_patch(live, config, rules);
+  if (!merged) return fail(status_from(merged.error()));
+  Json next = std::move(*merged);
+  // Values are compared as they would be stored: the result with the server's defaults.
+  const Json result = normalize ? normalize(next) : next;
 
   // Conflicts: a field of another manager whose value this apply would change.
   std::vector<StatusCause> causes;
@@ -119,7 +125,8 @@ ApiResult<Json> server_side_apply(const Json* current, const Json& config, const
     FieldSet contested;
     for (const auto& path : shared.members()) {
       if (path.back().starts_with("k:")) continue;  // a list element itself: its fields are compared one by one
-      if (value_at(config, path) == value_at(live, path)) continue;
+      auto wanted = value_at(result, path), had = value_at(live, path);
+      if (wanted.has_value() == had.has_value() && (!wanted || same_value(*wanted, *had))) continue;
       causes.push_back({"FieldManagerConflict", fmt::format("conflict with \"{}\" using {}", e.manager, e.api_version),
                         field_path_text(path)});
       FieldSet one;
@@ -141,10 +148,6 @@ ApiResult<Json> server_side_apply(const Json* current, const Json& config, const
     status.causes = std::move(causes);
     return fail(std::move(status));
   }
-
-  auto merged = apply_strategic_merge_patch(live, config, rules);
-  if (!merged) return fail(status_from(merged.error()));
-  Json next = std::move(*merged);
 
   // What this manager applied before and no longer applies goes, unless someone else owns it.
   Entry& mine = entry_for(entries, who, "Apply");

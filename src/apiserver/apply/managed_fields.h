@@ -6,6 +6,7 @@
 // fields it applied before and no longer applies when nobody else owns them.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "api/json.h"
@@ -27,9 +28,13 @@ std::string manager_from_user_agent(std::string_view user_agent);
 // own and no one else's; fields that `next` no longer has leave every entry.
 void record_update(const Json* old, Json& next, const FieldManager& who, const ListRuleLookup& rules);
 
+// The object as the server would store it (defaults filled), for comparing values: kube-apiserver decides conflicts
+// on the defaulted result, so a configuration that omits what the server defaults conflicts with nobody.
+using Normalize = std::function<Json(const Json& object)>;
+
 // Server-side apply of `config` onto `current` (null: the object is created by this apply): the merged object, with
 // managedFields, or 409 Conflict with one cause per contested field.
 ApiResult<Json> server_side_apply(const Json* current, const Json& config, const FieldManager& who, bool force,
-                                  const ListRuleLookup& rules);
+                                  const ListRuleLookup& rules, const Normalize& normalize = {});
 
 }  // namespace kthena::apiserver

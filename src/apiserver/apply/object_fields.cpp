@@ -73,7 +73,7 @@ bool diff(const Json* old, const Json& next, Node& node, std::vector<std::string
     walk(next, node, names, rules);
     return true;
   }
-  if (*old == next) return false;
+  if (same_value(*old, next)) return false;
   if (next.is_object() && !next.empty() && old->is_object()) return diff_members(old, next, node, names, rules);
   if (next.is_array() && !next.empty() && old->is_array()) {
     ListMergeRule rule = rules(names);
@@ -175,6 +175,26 @@ FieldSet changed_fields(const Json& old, const Json& next, const ListRuleLookup&
   std::vector<std::string> names;
   diff_members(&before, after, set.root(), names, rules);
   return set;
+}
+
+bool same_value(const Json& a, const Json& b) {
+  if (a.type() != b.type()) return a == b;  // numbers of different kinds compare by value
+  if (a.is_object()) {
+    if (a.size() != b.size()) return false;
+    for (const auto& [key, value] : a.items()) {
+      auto it = b.find(key);
+      if (it == b.end() || !same_value(value, *it)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!same_value(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  return a == b;
 }
 
 std::optional<Json> value_at(const Json& object, const std::vector<std::string>& path) {

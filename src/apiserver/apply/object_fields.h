@@ -23,6 +23,8 @@ FieldSet fields_of(const Json& object, const ListRuleLookup& rules, FieldScope s
 FieldSet changed_fields(const Json& old, const Json& next, const ListRuleLookup& rules, FieldScope scope);
 // The value at `path` (elements "f:", "k:", "v:"), or nullopt where the object has nothing.
 std::optional<Json> value_at(const Json& object, const std::vector<std::string>& path);
+// Equal as JSON values, whatever the order of object keys (the document type keeps key order and compares with it).
+bool same_value(const Json& a, const Json& b);
 // Removes the field or list element at `path` (nothing when absent).
 void remove_at(Json& object, const std::vector<std::string>& path);
 

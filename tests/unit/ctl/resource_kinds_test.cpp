@@ -47,7 +47,7 @@ TEST(ResolveKind, KubernetesNamesKeepUpstreamsColumns) {
 }
 
 TEST(ResolveKind, UnknownNamesListUpstreamsNames) {
-  auto resolved = resolve_kind("deployments");
+  auto resolved = resolve_kind("jobs");
   ASSERT_FALSE(resolved);
   EXPECT_EQ(resolved.error().code, ErrorCode::kNotFound);
   EXPECT_NE(resolved.error().message.find("model-boosters"), std::string::npos);
@@ -69,9 +69,9 @@ TEST(ResolveObjectKind, ByApiVersionAndKind) {
       resolve_object_kind(Json{{"apiVersion", "workload.serving.volcano.sh/v1alpha1"}, {"kind", "ModelServing"}});
   ASSERT_TRUE(resolved);
   EXPECT_EQ(resolved->kthena, KthenaKind::kModelServing);
-  auto wrong = resolve_object_kind(Json{{"apiVersion", "apps/v1"}, {"kind", "Deployment"}});
+  auto wrong = resolve_object_kind(Json{{"apiVersion", "batch/v1"}, {"kind", "Job"}});
   ASSERT_FALSE(wrong);
-  EXPECT_NE(wrong.error().message.find("Deployment"), std::string::npos);
+  EXPECT_NE(wrong.error().message.find("Job"), std::string::npos);
   EXPECT_EQ(resolve_object_kind(Json{{"kind", "Pod"}}).error().field, "apiVersion");
 }
 
