@@ -5,37 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include "e2e/apiserver_process.h"
+#include "e2e/kubectl_fixture.h"
 #include "unit/api/conformance_dir.h"
-#include "unit/apiserver/storage/temp_dir.h"
 
 namespace kthena::testing {
 namespace {
 
 const std::string kModelServings = "modelservings.workload.serving.volcano.sh";
 
-class KubectlCrdTest : public ::testing::Test {
+class KubectlCrdTest : public KubectlFixture {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<ApiServerProcess>(dir_.path() / "data");
-    ASSERT_TRUE(server_->start()) << "apiserver did not start; log: "
-                                  << run_command("cat " + server_->log_path().string()).out;
-  }
-  std::string write(const std::string& name, const std::string& text) {
-    auto path = dir_.path() / name;
-    std::ofstream(path) << text;
-    return path.string();
-  }
-  CommandResult kubectl(const std::string& args) { return server_->kubectl(args); }
-  std::string ok(const std::string& args) {
-    auto r = kubectl(args);
-    EXPECT_EQ(r.exit_code, 0) << "kubectl " << args << "\n" << r.out;
-    return r.out;
-  }
   static bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-  TempDir dir_;
-  std::unique_ptr<ApiServerProcess> server_;
 };
 
 TEST_F(KubectlCrdTest, TheCrdsOfTheServedKindsAreListedDescribedAndEstablished) {
