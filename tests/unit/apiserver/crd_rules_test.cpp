@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "apiserver/builtin_objects.h"
-
 namespace kthena::apiserver {
 namespace {
 
@@ -81,17 +79,6 @@ TEST(CrdRules, DeletionIsRefusedWithTheReason) {
   ApiStatus status = crd_deletion_refused("modelservings.workload.serving.volcano.sh");
   EXPECT_EQ(status.code, 403);
   EXPECT_NE(status.message.find("deletes every object of its kind"), std::string::npos);
-}
-
-TEST(BuiltinObjects, AConditionThatKeepsItsStatusKeepsItsTransitionTime) {
-  Json desired = {{"conditions", Json::array({{{"type", "A"}, {"status", "True"}, {"lastTransitionTime", "new"}},
-                                              {{"type", "B"}, {"status", "True"}, {"lastTransitionTime", "new"}}})}};
-  Json stored = {{"conditions", Json::array({{{"type", "A"}, {"status", "True"}, {"lastTransitionTime", "old"}},
-                                             {{"type", "B"}, {"status", "False"}, {"lastTransitionTime", "old"}}})}};
-  Json kept = keep_transition_times(desired, stored);
-  EXPECT_EQ(kept["conditions"][0]["lastTransitionTime"], "old");
-  EXPECT_EQ(kept["conditions"][1]["lastTransitionTime"], "new");
-  EXPECT_EQ(keep_transition_times(desired, Json()), desired);
 }
 
 }  // namespace
