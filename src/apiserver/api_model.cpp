@@ -1,8 +1,11 @@
 #include "apiserver/api_model.h"
 
+#include <memory>
 #include <string_view>
 
 #include "api/admission.h"
+#include "apiserver/crd_rules.h"
+#include "apiserver/object_service.h"
 
 namespace kthena::apiserver {
 
@@ -52,9 +55,16 @@ ApiModel make_api_model(const api::KindRegistry& registry, const api::OpenApi* o
   ApiModel model;
   for (const auto& kind : registry.kinds()) model.resources.push_back(served_resource(kind));
   model.openapi = openapi;
+  // Shared by every copy of the admission function; only a registry that has the CRD kind serves these objects.
+  auto crds = std::make_shared<const std::vector<Json>>(served_crds(registry, now_rfc3339()));
+  if (registry.find("apiextensions.k8s.io", "v1", "CustomResourceDefinition") != nullptr) {
+    for (const Json& crd : *crds) {
+      model.builtin_objects.push_back({"apiextensions.k8s.io", "customresourcedefinitions", crd});
+    }
+  }
   const api::KindRegistry* reg = &registry;
-  model.admit = [reg](const AdmissionRequest& request, Json object,
-                      std::vector<std::string>& warnings) -> ApiResult<Json> {
+  model.admit = [reg, crds](const AdmissionRequest& request, Json object,
+                            std::vector<std::string>& warnings) -> ApiResult<Json> {
     api::AdmissionOptions options;
     options.server = true;
     switch (request.validation) {
@@ -76,6 +86,9 @@ ApiModel make_api_model(const api::KindRegistry& registry, const api::OpenApi* o
     auto admitted = api::admit(*reg, std::move(object), request.old, options);
     if (!admitted) return fail(bad_request(admitted.error().to_string()));
     if (!admitted->ok()) return fail(invalid(request.resource.kind, request.resource.group, name, admitted->errors));
+    if (is_crd_resource(request.resource) && request.subresource == Subresource::kNone) {
+      if (auto accepted = check_crd(*crds, admitted->object); !accepted) return fail(accepted.error());
+    }
     if (request.validation == FieldValidation::kWarn) {
       for (auto& warning : admitted->warnings()) warnings.push_back(std::move(warning));
     }

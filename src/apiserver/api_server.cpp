@@ -165,6 +165,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, Ap
     }
   }
 
+  if (auto ensured = ensure_builtin_objects(*parts->objects, *resources, model.builtin_objects); !ensured) {
+    return fail(ensured.error());
+  }
+
   std::optional<http::TlsServerOptions> tls;
   if (options.tls) {
     std::vector<std::string> hosts{listen->host};

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/registry/openapi.h"
+#include "apiserver/builtin_objects.h"
 #include "apiserver/object_service.h"
 #include "apiserver/served_resources.h"
 #include "apiserver/storage/store.h"
@@ -46,6 +47,8 @@ struct ApiModel {
   const api::OpenApi* openapi = nullptr;  // must outlive the server; null: no OpenAPI documents
   AdmitFn admit;
   MergeRulesFn merge_rules;
+  // Held from the start (the CRDs of the custom kinds): see ensure_builtin_objects.
+  std::vector<BuiltinObject> builtin_objects;
 };
 
 class ApiServer {

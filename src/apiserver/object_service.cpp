@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "apiserver/apply/managed_fields.h"
+#include "apiserver/crd_rules.h"
 #include "apiserver/object_rules.h"
 #include "apiserver/patch/json_merge_patch.h"
 #include "apiserver/patch/json_patch.h"
@@ -450,6 +451,7 @@ ApiResult<Deleted> ObjectService::remove_in(StoreTransaction& txn, const Resourc
   if (resource.group.empty() && resource.resource == "namespaces" && is_protected_namespace(key.name)) {
     return fail(forbidden(fmt::format("namespaces \"{}\" is forbidden: this namespace may not be deleted", key.name)));
   }
+  if (is_crd_resource(resource)) return fail(crd_deletion_refused(key.name));
   const std::string& policy = options.propagation.empty() ? std::string("Background") : options.propagation;
   if (policy != "Background" && policy != "Foreground" && policy != "Orphan") {
     return fail(bad_request(

@@ -10,7 +10,7 @@
 #include "api/codec/yaml_decoder.h"
 #include "api/codec/yaml_encoder.h"
 #include "api/registry/kind_registry.h"
-#include "e2e/apiserver_process.h"
+#include "e2e/kubectl_fixture.h"
 #include "unit/api/conformance_dir.h"
 #include "unit/apiserver/storage/temp_dir.h"
 
@@ -19,29 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class KubectlTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    server_ = std::make_unique<ApiServerProcess>(dir_.path() / "data");
-    ASSERT_TRUE(server_->start()) << "apiserver did not start; log: "
-                                  << run_command("cat " + server_->log_path().string()).out;
-  }
-  std::string write(const std::string& name, const std::string& text) {
-    auto path = dir_.path() / name;
-    std::ofstream(path) << text;
-    return path.string();
-  }
-  CommandResult kubectl(const std::string& args) { return server_->kubectl(args); }
-  // Runs `kubectl args` and expects success, returning its output.
-  std::string ok(const std::string& args) {
-    auto r = kubectl(args);
-    EXPECT_EQ(r.exit_code, 0) << "kubectl " << args << "\n" << r.out;
-    return r.out;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<ApiServerProcess> server_;
-};
+using KubectlTest = KubectlFixture;
 
 const char* kModelServing = R"(apiVersion: workload.serving.volcano.sh/v1alpha1
 kind: ModelServing

@@ -337,6 +337,15 @@ std::vector<TableColumn> builtin_columns(const ResourceInfo& resource) {
             age_column()};
   }
   if (resource.group == "apps" && r != "controllerrevisions") return apps_columns(r);
+  // kube-apiserver's default table for the kinds without a printer of their own: the creation time as written,
+  // not an age.
+  if (resource.group == "apiextensions.k8s.io" && r == "customresourcedefinitions") {
+    return {column("Created At", "date",
+                   "CreationTimestamp is a timestamp representing the server time when this object was created.", 0,
+                   [](const Json& crd, Now) -> Json {
+                     return text(field(crd, {"metadata", "creationTimestamp"}));
+                   })};
+  }
   if (resource.group == "discovery.k8s.io" && r == "endpointslices") {
     return {column("AddressType", "string", "The type of addresses", 0,
                    [](const Json& s, Now) -> Json { return text(field(s, {"addressType"})); }),
