@@ -1,34 +1,17 @@
 // Server-side apply's field ownership with the real kubectl 1.32 against `kthena apiserver`: managedFields as
 // kube-apiserver records them, conflicts between field managers, --force-conflicts, and fields dropped from the
 // applied configuration removed when nobody else owns them.
-#include <fstream>
-
-#include <gtest/gtest.h>
-
 #include "api/json.h"
-#include "e2e/apiserver_process.h"
-#include "unit/apiserver/storage/temp_dir.h"
+#include "e2e/kubectl_fixture.h"
 
 namespace kthena::testing {
 namespace {
 
-class KubectlApplyTest : public ::testing::Test {
+class KubectlApplyTest : public KubectlFixture {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<ApiServerProcess>(dir_.path() / "data");
-    ASSERT_TRUE(server_->start()) << run_command("cat " + server_->log_path().string()).out;
-  }
-  CommandResult kubectl(const std::string& args) { return server_->kubectl(args); }
-  std::string ok(const std::string& args) {
-    auto r = kubectl(args);
-    EXPECT_EQ(r.exit_code, 0) << "kubectl " << args << "\n" << r.out;
-    return r.out;
-  }
   // Applies `yaml` server-side with `extra` flags.
   CommandResult apply(const std::string& yaml, const std::string& extra = "") {
-    auto path = dir_.path() / "applied.yaml";
-    std::ofstream(path) << yaml;
-    return kubectl("apply --server-side " + extra + " -f " + path.string());
+    return kubectl("apply --server-side " + extra + " -f " + write("applied.yaml", yaml));
   }
   Json get(const std::string& what) {
     auto r = kubectl("get " + what + " -o json --show-managed-fields");
@@ -42,9 +25,6 @@ class KubectlApplyTest : public ::testing::Test {
     }
     return Json();
   }
-
-  TempDir dir_;
-  std::unique_ptr<ApiServerProcess> server_;
 };
 
 const char* kConfig = R"(apiVersion: v1
@@ -152,9 +132,7 @@ spec:
   // A status write by another manager is its own entry, with subresource status.
   Json status = now;
   status["status"]["phase"] = "Running";
-  auto path = dir_.path() / "status.json";
-  std::ofstream(path) << status.dump();
-  ok("replace --subresource=status -f " + path.string());
+  ok("replace --subresource=status -f " + write("status.json", status.dump()));
   Json written = get("pod p");
   bool status_entry = false;
   for (const Json& e : written["metadata"]["managedFields"]) {

@@ -44,11 +44,9 @@ TEST(ManifestObjects, ErrorsNameFileDocumentAndField) {
   EXPECT_EQ(objects.error().message,
             "app.yaml: document 2 (ModelServing): metadata.name: Required value: name is "
             "required (generateName cannot be applied)");
-  auto unknown =
-      manifest_objects("apiVersion: batch/v1\nkind: Job\nmetadata: {name: d}\n", "d.yaml", "default", false);
+  auto unknown = manifest_objects("apiVersion: batch/v1\nkind: Job\nmetadata: {name: d}\n", "d.yaml", "default", false);
   ASSERT_FALSE(unknown);
-  EXPECT_NE(unknown.error().message.find("d.yaml: document 1 (Job/d): kind: no matches for kind"),
-            std::string::npos)
+  EXPECT_NE(unknown.error().message.find("d.yaml: document 1 (Job/d): kind: no matches for kind"), std::string::npos)
       << unknown.error().message;
   auto typed = manifest_objects("apiVersion: v1\nkind: 5\n", "t.yaml", "default", false);
   ASSERT_FALSE(typed);
