@@ -30,7 +30,9 @@ Result<void> ensure_builtin_objects(ObjectService& objects, const ServedResource
     if (!stored) {
       Json object = item.object;
       object.erase("status");
-      auto created = objects.create(info, ns, std::move(object), {});
+      WriteOptions options;
+      options.own_fields = false;
+      auto created = objects.create(info, ns, std::move(object), options);
       if (!created) return fail(ErrorCode::kInternal, "create " + name + ": " + created.error().message);
       stored = created->object;
     }

@@ -150,7 +150,7 @@ ApiResult<Written> ObjectService::create(const ResourceInfo& resource, const std
         auto applied = server_side_apply(nullptr, object, who, true, rules_of(resource));
         if (!applied) return fail(applied.error());
         next["metadata"]["managedFields"] = (*applied)["metadata"].value("managedFields", Json::array());
-      } else {
+      } else if (options.own_fields) {
         record_update(nullptr, next, who, rules_of(resource));
       }
       auto stored = txn.put(key, std::move(next));

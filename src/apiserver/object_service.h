@@ -47,6 +47,9 @@ struct WriteOptions {
   FieldValidation validation = FieldValidation::kStrict;
   bool force = false;
   bool apply = false;  // a create made by server-side apply (its fields are owned as Apply)
+  // False for objects the server makes for itself at startup (the CRDs of its kinds): nobody owns their fields, so
+  // the first apply of a user's own copy takes them without a conflict.
+  bool own_fields = true;
 };
 
 struct DeleteOptions {

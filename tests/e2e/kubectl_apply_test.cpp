@@ -141,5 +141,25 @@ spec:
   EXPECT_TRUE(status_entry) << written["metadata"]["managedFields"].dump(2);
 }
 
+// kubectl's ApplySet pruning (KUBECTL_APPLYSET=true, --applyset): the parent Secret records what was applied, and
+// what left the manifests is deleted; unlike --prune's default list, it needs no kind the server does not serve.
+TEST_F(KubectlApplyTest, ApplySetPrunesWhatLeftTheManifests) {
+  const std::string two =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\ndata: {k: v}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\ndata: {k: v}\n";
+  auto first = server_->kubectl("apply -n default --prune --applyset=myset -f " + write("set.yaml", two),
+                                "KUBECTL_APPLYSET=true");
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  auto second = server_->kubectl(
+      "apply -n default --prune --applyset=myset -f " + write("set.yaml",
+                                                              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\n"
+                                                              "data: {k: v}\n"),
+      "KUBECTL_APPLYSET=true");
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("configmap/two pruned"), std::string::npos) << second.out;
+  EXPECT_EQ(kubectl("get configmap two").exit_code, 1);
+  EXPECT_EQ(kubectl("get configmap one").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace kthena::testing

@@ -477,6 +477,13 @@ Result<StoredObject> StoreTransaction::put(const ObjectKey& key, Json object) {
   int64_t rv = rv_ + 1;
   object["metadata"]["resourceVersion"] = std::to_string(rv);
   auto json = std::make_shared<const std::string>(object.dump());
+  // etcd's default request limit, which bounds every object a kube-apiserver stores: small patches repeated could
+  // otherwise grow one object (and every watcher's copy of it) without end.
+  constexpr size_t kMaxObjectBytes = 1572864;
+  if (json->size() > kMaxObjectBytes) {
+    return fail(ErrorCode::kTooLarge, fmt::format("the object is too large: {} bytes when stored, limit is {}",
+                                                  json->size(), kMaxObjectBytes));
+  }
   auto& st = *store_.statements_;
   auto written = st.upsert_object.bind(1, key.group)
                      .bind(2, key.resource)

@@ -234,6 +234,21 @@ TEST_F(ObjectServiceTest, PatchesMayNotRenameOrMoveAndTypeMetaMustBeStrings) {
   EXPECT_FALSE(exists(cm_, "default", "c"));
 }
 
+TEST_F(ObjectServiceTest, PatchesCannotGrowAnObjectPastTheStorageLimit) {
+  ASSERT_TRUE(create(cm_, "default", Json{{"metadata", {{"name", "big"}}}, {"data", Json::object()}}));
+  const std::string chunk(600 * 1024, 'x');
+  for (const char* key : {"a", "b"}) {
+    ASSERT_TRUE(service_->patch(cm_, "default", "big", PatchType::kMerge, Json{{"data", {{key, chunk}}}},
+                                Subresource::kNone, {}));
+  }
+  auto third =
+      service_->patch(cm_, "default", "big", PatchType::kMerge, Json{{"data", {{"c", chunk}}}}, Subresource::kNone, {});
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, 413);
+  EXPECT_NE(third.error().message.find("limit is 1572864"), std::string::npos) << third.error().message;
+  EXPECT_FALSE((*service_->get(cm_, "default", "big")->object)["data"].contains("c")) << "nothing of it is stored";
+}
+
 TEST_F(ObjectServiceTest, ScaleSubresourceReadsAndWritesReplicas) {
   ASSERT_TRUE(create(ms_, "default", ms("demo", 1)));
   auto status =

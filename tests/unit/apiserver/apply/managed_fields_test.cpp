@@ -22,10 +22,10 @@ const FieldManager kOther{"other", "v1", ""};
 TEST(FieldSetTest, RoundTripsFieldsV1AndComputesSetOperations) {
   Json v1 = parse(R"({"f:spec":{"f:replicas":{},"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:image":{}}}}})");
   FieldSet set = FieldSet::from_fields_v1(v1);
-  EXPECT_EQ(set.to_fields_v1(), v1);
+  EXPECT_TRUE(same_value(set.to_fields_v1(), v1)) << set.to_fields_v1().dump();
   FieldSet replicas = FieldSet::from_fields_v1(parse(R"({"f:spec":{"f:replicas":{}}})"));
-  EXPECT_EQ(set.minus(replicas).to_fields_v1(),
-            parse(R"({"f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:image":{}}}}})"));
+  EXPECT_TRUE(same_value(set.minus(replicas).to_fields_v1(),
+                         parse(R"({"f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:image":{}}}}})")));
   EXPECT_EQ(set.intersect(replicas).to_fields_v1(), replicas.to_fields_v1());
   EXPECT_EQ(set.members().size(), 3u);  // replicas, the element, its image
   EXPECT_EQ(field_path_text({"f:spec", "f:containers", "k:{\"name\":\"a\"}", "f:image"}),
@@ -37,16 +37,17 @@ TEST(ObjectFieldsTest, FieldsFollowTheListRules) {
   Json pod = parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","uid":"u","labels":{"x":"1"},
     "finalizers":["f1"]},"spec":{"containers":[{"name":"a","image":"i","args":["1","2"]}]},"status":{"phase":"P"}})");
   Json fields = fields_of(pod, rules, FieldScope::kObject).to_fields_v1();
-  EXPECT_EQ(fields, parse(R"({"f:metadata":{"f:labels":{"f:x":{}},"f:finalizers":{"v:\"f1\"":{}}},
-    "f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:name":{},"f:image":{},"f:args":{}}}}})"));
+  EXPECT_TRUE(same_value(fields, parse(R"({"f:metadata":{"f:labels":{"f:x":{}},"f:finalizers":{"v:\"f1\"":{}}},
+    "f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{".":{},"f:name":{},"f:image":{},"f:args":{}}}}})")))
+      << fields.dump();
   EXPECT_EQ(fields_of(pod, rules, FieldScope::kStatus).to_fields_v1(), parse(R"({"f:status":{"f:phase":{}}})"));
 
   Json next = pod;
   next["spec"]["containers"][0]["image"] = "j";
   next["metadata"]["labels"]["y"] = "2";
-  EXPECT_EQ(changed_fields(pod, next, rules, FieldScope::kObject).to_fields_v1(),
-            parse(R"({"f:metadata":{"f:labels":{"f:y":{}}},
-                      "f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{"f:image":{}}}}})"));
+  EXPECT_TRUE(same_value(changed_fields(pod, next, rules, FieldScope::kObject).to_fields_v1(),
+                         parse(R"({"f:metadata":{"f:labels":{"f:y":{}}},
+                                   "f:spec":{"f:containers":{"k:{\"name\":\"a\"}":{"f:image":{}}}}})")));
   EXPECT_EQ(value_at(next, {"f:spec", "f:containers", "k:{\"name\":\"a\"}", "f:image"}), Json("j"));
   EXPECT_FALSE(value_at(next, {"f:spec", "f:containers", "k:{\"name\":\"b\"}"}).has_value());
   remove_at(next, {"f:spec", "f:containers", "k:{\"name\":\"a\"}"});
@@ -65,11 +66,10 @@ TEST(ManagedFieldsTest, AnUpdateTakesTheFieldsItChanges) {
   next["data"].erase("b");
   record_update(&created, next, kOther, rules);
   const Json& entries = next["metadata"]["managedFields"];
-  ASSERT_EQ(entries.size(), 2u) << entries.dump(2);
-  // The first manager lost a (taken) and b (gone): nothing of data is left to it.
-  EXPECT_FALSE(entries[0]["fieldsV1"].contains("f:data")) << entries.dump(2);
-  EXPECT_EQ(entries[1]["manager"], "other");
-  EXPECT_EQ(entries[1]["fieldsV1"], parse(R"({"f:data":{"f:a":{}}})"));
+  // The first manager lost a (taken) and b (gone): with nothing left, its entry goes.
+  ASSERT_EQ(entries.size(), 1u) << entries.dump(2);
+  EXPECT_EQ(entries[0]["manager"], "other");
+  EXPECT_EQ(entries[0]["fieldsV1"], parse(R"({"f:data":{"f:a":{}}})"));
   // A write that changes nothing leaves the entries (and their times) alone.
   Json same = next;
   record_update(&next, same, kOther, rules);
