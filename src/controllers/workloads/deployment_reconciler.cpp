@@ -21,7 +21,9 @@ constexpr const char* kChangeCause = "kubernetes.io/change-cause";
 
 int64_t revision_of(const Json& rs) {
   std::string text = str_at(rs, {"metadata", "annotations", kRevisionAnnotation});
-  if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), ::isdigit)) return 0;
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return 0;
   return std::stoll(text);
 }
 

@@ -21,7 +21,9 @@ constexpr const char* kPodIndexLabel = "apps.kubernetes.io/pod-index";
 int64_t ordinal_of(const std::string& set, const std::string& pod) {
   if (pod.size() <= set.size() + 1 || pod.compare(0, set.size(), set) != 0 || pod[set.size()] != '-') return -1;
   std::string digits = pod.substr(set.size() + 1);
-  if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return -1;
+  if (digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
   if (digits.size() > 1 && digits[0] == '0') return -1;
   return std::stoll(digits);
 }
