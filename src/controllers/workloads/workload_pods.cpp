@@ -5,20 +5,15 @@
 #include <random>
 #include <tuple>
 
+#include "api/json_fields.h"
 #include "api/values/rfc3339_time.h"
 
 namespace kthena::controllers::workloads {
 namespace {
 
 const Json& at(const Json& object, std::initializer_list<const char*> path) {
-  static const Json kNull;
   const Json* node = &object;
-  for (const char* part : path) {
-    if (!node->is_object()) return kNull;
-    auto it = node->find(part);
-    if (it == node->end()) return kNull;
-    node = &*it;
-  }
+  for (const char* part : path) node = &api::lenient::member(*node, part);
   return *node;
 }
 
